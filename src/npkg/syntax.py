@@ -149,7 +149,7 @@ def parse_rdf_file(path: Path, fmt: RdfFormat | None = None, display: str | None
 
 _STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-_DATASET = re.compile(r"\bFROM\b", re.IGNORECASE)
+_DATASET = re.compile(r"(?<![?$\w])FROM\b", re.IGNORECASE)
 
 
 def uses_service(text: str) -> bool:

@@ -1,0 +1,380 @@
+"""The Python API: named queries, free SPARQL and typed domain functions over any Store.
+
+CURIEs in, CURIEs out: identifiers are normalised and resolved to npkg entities here (an
+external CURIE such as ``CHEBI:2666`` or ``MONDO:0041052`` finds the npkg entity mapped to it),
+and IRIs in results come back as CURIEs. Parameters reach SPARQL only as bound terms.
+
+>>> kg = open_graph()
+>>> kg.resolve("chebi:2666")
+'NPKG:amitriptyline'
+>>> row = kg.query("efficacy-by-condition", condition="MONDO:0041052", measure="NNT").rows[0]
+>>> row["measure"], type(row["point"]).__name__
+('NNT', 'Decimal')
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from npkg import catalog, paths
+from npkg.errors import BackendError, CurieError, ParameterError
+from npkg.prefixes import NPKG, canonical_prefix, compress, expand, normalize_curie
+from npkg.store import IRI, BNode, Lit, SelectResult, Store, Term
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_CURIE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9._]*:\S+$")
+_MAPPING_ORDER = ("exactMatch", "closeMatch", "narrowMatch", "broadMatch", "relatedMatch")
+
+
+def to_python(term: Term | None) -> Any:
+    """IRIs become CURIEs (or stay IRIs when no prefix covers them); literals keep exact types."""
+    if term is None:
+        return None
+    if isinstance(term, IRI):
+        return compress(term.value) or term.value
+    if isinstance(term, Lit):
+        return term.python()
+    return f"_:{term.value}"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows as dicts of Python values (CURIEs, Decimal, int, str), plus the raw terms."""
+
+    columns: tuple[str, ...]
+    raw: SelectResult
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        return [{c: to_python(r.get(c)) for c in self.columns} for r in self.raw.rows]
+
+    def __len__(self) -> int:
+        return len(self.raw.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame (pandas is optional and imported only here)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from exc
+        return pd.DataFrame(self.rows, columns=list(self.columns))
+
+    def to_sparql_json(self) -> dict[str, Any]:
+        """SPARQL 1.1 Query Results JSON."""
+        bindings = []
+        for r in self.raw.rows:
+            b: dict[str, Any] = {}
+            for c in self.columns:
+                t = r.get(c)
+                if isinstance(t, IRI):
+                    b[c] = {"type": "uri", "value": t.value}
+                elif isinstance(t, BNode):
+                    b[c] = {"type": "bnode", "value": t.value}
+                elif isinstance(t, Lit):
+                    d: dict[str, str] = {"type": "literal", "value": t.value}
+                    if t.language:
+                        d["xml:lang"] = t.language
+                    elif t.datatype != XSD + "string":
+                        d["datatype"] = t.datatype
+                    b[c] = d
+            bindings.append(b)
+        return {"head": {"vars": list(self.columns)}, "results": {"bindings": bindings}}
+
+
+@dataclass(frozen=True)
+class Finding:
+    curie: str
+    intervention: str
+    intervention_label: str
+    condition: str
+    measure: str
+    point: Decimal
+    ci_low: Decimal | None
+    ci_high: Decimal | None
+    outcome_kind: str
+    outcome: str
+    source: str
+    source_label: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Drug:
+    curie: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    xrefs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MechanismStep:
+    path: str
+    path_label: str
+    order: int
+    action: str
+    targets: str | None
+    sites: str | None
+    site_kind: str | None
+    onset: str
+    species: str
+    status: str
+    source: str
+
+
+class KnowledgeGraph:
+    """npkg over one Store; obtain it with ``npkg.open()``."""
+
+    def __init__(self, store: Store, queries_dir: Path | None = None) -> None:
+        self.store = store
+        self._queries_dir = queries_dir
+
+    # ------------------------------------------------------------------ catalog and SPARQL
+    def queries(self) -> dict[str, catalog.NamedQuery]:
+        return catalog.catalog(self._queries_dir)
+
+    def query(self, name: str, **params: Any) -> QueryResult:
+        """Run a named query; parameters are validated, resolved and bound, never formatted in."""
+        nq = catalog.get(name, self._queries_dir)
+        bindings = self.bind_params(nq, params)
+        raw = self.store.select(nq.text, bindings)
+        return QueryResult(nq.returns, raw)
+
+    def sparql(self, text: str) -> QueryResult:
+        raw = self.store.select(text)
+        return QueryResult(raw.variables, raw)
+
+    def bind_params(self, nq: catalog.NamedQuery, params: Mapping[str, Any]) -> dict[str, list[Term]]:
+        known = {p.name for p in nq.params}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            expected = ", ".join(f"{p.name} ({p.kind})" for p in nq.params) or "none"
+            raise ParameterError(f"query {nq.name!r}: unknown parameter(s) {', '.join(unknown)}; expected: {expected}")
+        out: dict[str, list[Term]] = {}
+        for p in nq.params:
+            value = params.get(p.name)
+            if value is None or value == "":
+                if p.required:
+                    raise ParameterError(f"query {nq.name!r}: missing required parameter {p.name} ({p.kind}), e.g. {p.example}")
+                continue
+            out[p.name] = [self._convert(nq.name, p, value)]
+        return out
+
+    def _convert(self, qname: str, p: catalog.Param, value: Any) -> Term:
+        text = str(value)
+        where = f"query {qname!r}, parameter {p.name}"
+        if p.choices:
+            if text not in p.choices:
+                raise ParameterError(f"{where}: {text!r} is not one of {', '.join(p.choices)}")
+            return Lit(text)
+        if p.kind == "CURIE":
+            return IRI(expand(self.resolve(text)))
+        if p.kind == "xref":
+            try:
+                return IRI(expand(normalize_curie(text)))
+            except CurieError as exc:
+                raise ParameterError(f"{where}: {exc}") from None
+        if p.kind == "integer":
+            if isinstance(value, bool) or not re.fullmatch(r"[+-]?\d+", text):
+                raise ParameterError(f"{where}: expected an integer, got {text!r}")
+            return Lit(str(int(text)), XSD + "integer")
+        if p.kind == "decimal":
+            try:
+                Decimal(text)
+            except ArithmeticError:
+                raise ParameterError(f"{where}: expected a decimal number, got {text!r}") from None
+            if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+                raise ParameterError(f"{where}: expected a decimal number, got {text!r}")
+            return Lit(text, XSD + "decimal")
+        return Lit(text)
+
+    # ------------------------------------------------------------------ identifiers
+    @cached_property
+    def _labels(self) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """Label index: lower-cased label or synonym -> npkg IRIs; and IRI -> preferred label."""
+        raw = self.store.select(
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?e ?l ?pref WHERE { { ?e rdfs:label ?l BIND(true AS ?pref) } UNION { ?e skos:altLabel ?l BIND(false AS ?pref) }"
+            " FILTER (isIRI(?e) && STRSTARTS(STR(?e), \"https://w3id.org/npkg/\")) }")
+        index: dict[str, set[str]] = defaultdict(set)
+        preferred: dict[str, str] = {}
+        for row in raw.rows:
+            e, lab, pref = row["e"], row["l"], row["pref"]
+            if isinstance(e, IRI) and isinstance(lab, Lit):
+                index[lab.value.lower()].add(e.value)
+                if isinstance(pref, Lit) and pref.value == "true":
+                    preferred.setdefault(e.value, lab.value)
+        return dict(index), preferred
+
+    def label(self, curie: str) -> str | None:
+        return self._labels[1].get(expand(curie))
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[str, str]]:
+        """Entities whose label or synonym starts with, or contains, ``text`` (case-insensitive).
+
+        Served from the in-memory label index, not a SPARQL CONTAINS scan.
+        """
+        needle = text.lower().strip()
+        index, preferred = self._labels
+        starts = sorted(k for k in index if k.startswith(needle))
+        contains = sorted(k for k in index if needle in k and not k.startswith(needle))
+        out: list[tuple[str, str]] = []
+        for key in starts + contains:
+            for iri in sorted(index[key]):
+                curie = compress(iri) or iri
+                if all(c != curie for c, _ in out):
+                    out.append((curie, preferred.get(iri, key)))
+        return out[:limit]
+
+    def _close(self, text: str) -> list[str]:
+        index, preferred = self._labels
+        names = difflib.get_close_matches(text.lower(), list(index), n=3, cutoff=0.6)
+        locals_ = {iri[len(NPKG):]: iri for iri in preferred}
+        names_local = difflib.get_close_matches(text.split(":")[-1], list(locals_), n=3, cutoff=0.6)
+        out = [f"NPKG:{n}" for n in names_local]
+        for n in names:
+            out.extend(compress(i) or i for i in sorted(index[n]))
+        return list(dict.fromkeys(out))[:5]
+
+    def resolve(self, identifier: str) -> str:
+        """The npkg CURIE for a CURIE (any case), IRI, external identifier, label or synonym."""
+        text = identifier.strip()
+        if not text:
+            raise CurieError("empty identifier")
+        index, preferred = self._labels
+        if text.startswith(("http://", "https://")) or _CURIE_LIKE.match(text):
+            prefix = text.split(":", 1)[0]
+            if not text.startswith(("http://", "https://")) and canonical_prefix(prefix) is None:
+                if text.lower() in index:
+                    return self._pick(text, index[text.lower()])
+            curie = normalize_curie(text)
+            if curie.startswith("NPKG:"):
+                if expand(curie) not in preferred:
+                    raise CurieError(f"{curie} is not in the graph", self._close(curie))
+                return curie
+            mapped = self._mapped(curie)
+            if not mapped:
+                raise CurieError(f"{curie} is a valid identifier but nothing in npkg maps to it")
+            return mapped
+        if text.lower() in index:
+            return self._pick(text, index[text.lower()])
+        raise CurieError(f"no npkg entity has the label or synonym {text!r}", self._close(text))
+
+    def _pick(self, text: str, iris: set[str]) -> str:
+        if len(iris) > 1:
+            raise CurieError(f"{text!r} is ambiguous: " + ", ".join(sorted(compress(i) or i for i in iris)))
+        iri = next(iter(iris))
+        return compress(iri) or iri
+
+    def _mapped(self, curie: str) -> str | None:
+        res = self.query("entity-by-xref", xref=curie)
+        by_pred: dict[str, list[str]] = defaultdict(list)
+        for row in res.rows:
+            by_pred[row["predicate"]].append(row["entity"])
+        for pred in ("exact", "close", "narrow", "broad", "related"):
+            if by_pred.get(pred):
+                hits = sorted(set(by_pred[pred]))
+                if len(hits) > 1:
+                    raise CurieError(f"{curie} maps ({pred}) to several npkg entities: {', '.join(hits)}")
+                return hits[0]
+        return None
+
+    # ------------------------------------------------------------------ domain functions
+    def drug(self, identifier: str) -> Drug:
+        """A drug by label, synonym or any identifier.
+
+        >>> kg = open_graph(); d = kg.drug("DRUGBANK:DB00476")
+        >>> d.label, "NPKG:SNRI" in d.classes
+        ('duloxetine', True)
+        """
+        curie = self.resolve(identifier)
+        rows = self.query("drug-profile", drug=curie).rows
+        if not any(r["property"] == "class" for r in rows):
+            raise CurieError(f"{curie} is not a drug")
+        xrefs: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            if str(r["property"]).startswith("skos:"):
+                xrefs[r["property"]].append(r["value"])
+        return Drug(
+            curie=curie,
+            label=next(r["value"] for r in rows if r["property"] == "label"),
+            synonyms=tuple(sorted({r["value"] for r in rows if r["property"] == "synonym"})),
+            classes=tuple(sorted({r["value"] for r in rows if r["property"] in ("class", "superclass")})),
+            xrefs={k: tuple(sorted(set(v))) for k, v in sorted(xrefs.items())},
+        )
+
+    def findings(self, *, drug: str | None = None, condition: str | None = None,
+                 measure: str | None = None) -> list[Finding]:
+        """Efficacy and harm findings, filtered by drug or class (members included), condition
+        (subclasses included) and measure (NNT, NNH, RR, OR...).
+
+        >>> nnts = open_graph().findings(drug="TCA", condition="postherpetic neuralgia", measure="NNT")
+        >>> all(f.measure == "NNT" for f in nnts) and len(nnts) > 0
+        True
+        """
+        rows = self.query("findings", condition=condition, measure=measure,
+                          intervention=self.resolve(drug) if drug else None).rows
+        return [Finding(
+            curie=r["finding"], intervention=r["drugOrClass"], intervention_label=r["interventionLabel"],
+            condition=r["conditionStudied"], measure=r["measure"], point=r["point"], ci_low=r["ciLow"],
+            ci_high=r["ciHigh"], outcome_kind=r["outcomeKind"], outcome=r["outcome"], source=r["source"],
+            source_label=r["sourceLabel"], location=r["location"]) for r in rows]
+
+    def mechanisms(self, drug: str) -> list[MechanismStep]:
+        """Mechanism steps that apply to a drug or class, in path order.
+
+        >>> steps = open_graph().mechanisms("nortriptyline")
+        >>> any(s.status == "not_supported" and "mu-opioid" in (s.targets or "") for s in steps)
+        True
+        """
+        rows = self.query("mechanisms-of-drug", drug=self.resolve(drug)).rows
+        return [MechanismStep(path=r["path"], path_label=r["pathLabel"], order=r["order"], action=r["action"],
+                              targets=r["targetLabels"], sites=r["siteLabels"], site_kind=r["siteKind"], onset=r["onset"],
+                              species=r["species"], status=r["status"], source=r["source"]) for r in rows]
+
+    def adverse_effects(self, drug: str) -> QueryResult:
+        """Adverse effects of a drug or class (statements on its classes included)."""
+        return self.query("adverse-effects", drug=self.resolve(drug))
+
+    def compare_classes(self, condition: str | None = None) -> QueryResult:
+        """TCA, SNRI and SSRI NNTs side by side, source by source."""
+        return self.query("class-comparison", condition=condition)
+
+    def benefit_harm(self, intervention: str | None = None, condition: str | None = None) -> QueryResult:
+        """NNT against NNH from the same source, with their ratio."""
+        return self.query("benefit-harm", intervention=intervention, condition=condition)
+
+
+def default_release() -> Path:
+    return paths.release_dir() / "npkg.nt"
+
+
+def open_graph(endpoint: str | None = None, *, release: Path | str | None = None, store: str | None = None,
+               **kwargs: Any) -> KnowledgeGraph:
+    """The factory behind ``npkg.open``: embedded by default, remote for an http(s) URL."""
+    if endpoint is not None:
+        if not str(endpoint).startswith(("http://", "https://")):
+            raise BackendError(f"{endpoint!r} is not an http(s) SPARQL endpoint URL")
+        from npkg.store.remote import RemoteStore
+
+        return KnowledgeGraph(RemoteStore(endpoint, **kwargs))
+    from npkg.store.embedded import EmbeddedStore
+
+    path = Path(store) if store else Path(release) if release else default_release()
+    if not path.exists():
+        raise BackendError(f"no npkg release at {path}; run `npkg build` first")
+    return KnowledgeGraph(EmbeddedStore(path))
+
+
+__all__: Sequence[str] = ("Drug", "Finding", "KnowledgeGraph", "MechanismStep", "QueryResult", "open_graph")

@@ -1,0 +1,70 @@
+"""The one way a parameter value enters a SPARQL query: a VALUES block of validated terms.
+
+No query text is ever built by string formatting of user input. IRIs are checked by
+pyoxigraph's IRI parser (a space, ``>``, ``{`` or a newline is refused) and literals are
+written in N-Triples escaping by pyoxigraph itself, so ``x" } ; DROP ALL ; #`` stays one
+string value. The block goes right after the opening brace of the query's WHERE clause, where
+the named query expects its parameter variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from pyoxigraph import Literal, NamedNode
+
+from npkg.errors import ParameterError
+from npkg.store import IRI, BNode, Lit, Term
+
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def render_term(term: Term) -> str:
+    """N-Triples form of a validated term.
+
+    >>> render_term(IRI("https://w3id.org/npkg/D1"))
+    '<https://w3id.org/npkg/D1>'
+    >>> render_term(Lit('x" } ; DROP ALL ; #'))
+    '"x\\\\" } ; DROP ALL ; #"'
+    """
+    if isinstance(term, IRI):
+        try:
+            return str(NamedNode(term.value))
+        except ValueError as exc:
+            raise ParameterError(f"invalid IRI {term.value!r}: {exc}") from None
+    if isinstance(term, Lit):
+        if term.language:
+            return str(Literal(term.value, language=term.language))
+        return str(Literal(term.value, datatype=NamedNode(term.datatype)))
+    if isinstance(term, BNode):
+        raise ParameterError("blank nodes cannot be bound as parameters")
+    raise ParameterError(f"cannot bind {term!r}")
+
+
+def render_values(bindings: Mapping[str, Sequence[Term]]) -> str:
+    """Render bindings as VALUES blocks, one per variable, the same on every backend.
+
+    >>> render_values({"drug": [IRI("https://w3id.org/npkg/D1")]})
+    'VALUES (?drug) { (<https://w3id.org/npkg/D1>) }'
+    """
+    blocks = []
+    for var, values in bindings.items():
+        if not _VAR.match(var):
+            raise ParameterError(f"invalid variable name {var!r}")
+        if not values:
+            raise ParameterError(f"no value given for ?{var}")
+        rows = " ".join(f"({render_term(v)})" for v in values)
+        blocks.append(f"VALUES (?{var}) {{ {rows} }}")
+    return "\n".join(blocks)
+
+
+def bind(query: str, bindings: Mapping[str, Sequence[Term]] | None) -> str:
+    """Insert the VALUES blocks at the start of the WHERE group of ``query``."""
+    if not bindings:
+        return query
+    m = _WHERE.search(query)
+    if m is None:
+        raise ParameterError("the query has no WHERE clause to bind parameters into")
+    return query[: m.end()] + "\n" + render_values(bindings) + "\n" + query[m.end():]

@@ -1,0 +1,57 @@
+"""The ``npkg`` command line. Exit codes: 0 ok, 1 problems found, 2 usage error, 3 runtime error.
+
+Heavy imports happen inside the commands, so ``npkg query`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from npkg import __version__
+from npkg.errors import EXIT_RUNTIME, EXIT_USAGE, NpkgError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 already; keep the message short
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"npkg: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from npkg.cli import build_cmds, query_cmds
+
+    parser = _Parser(prog="npkg", description="npkg: neuropathic-pain pharmacology knowledge graph")
+    parser.add_argument("--version", action="version", version=f"npkg {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--store", help="path of an npkg release file (.nt/.ttl) or an on-disk store directory")
+    parser.add_argument("--endpoint", help="SPARQL 1.1 endpoint URL to query instead of the embedded store")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    query_cmds.register(sub)
+    build_cmds.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="npkg: %(message)s")
+    try:
+        code: int = args.func(args)
+        return code
+    except NpkgError as exc:
+        sys.stderr.write(f"npkg: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("npkg: interrupted\n")
+        return EXIT_RUNTIME
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal, overload
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, Triple, parse
 
@@ -112,8 +113,22 @@ def _max_nesting(data: bytes) -> int:
     return best
 
 
-def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | None = None) -> list[Triple]:
-    """Strictly parse an RDF document; a dataset format must not lose its named graphs."""
+@overload
+def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | None = None, *,
+                    allow_named_graphs: Literal[False] = False) -> list[Triple]: ...
+@overload
+def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | None = None, *,
+                    allow_named_graphs: bool) -> list[Triple | Quad]: ...
+
+
+def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | None = None, *,
+                    allow_named_graphs: bool = False) -> list[Triple] | list[Triple | Quad]:
+    """Strictly parse an RDF document; a dataset format must not lose its named graphs.
+
+    npkg sources hold a single default graph, so a quad in a named graph is refused unless
+    ``allow_named_graphs`` is set (conformance tests, tools reading other people's datasets);
+    then default-graph statements come back as ``Triple`` and the others as ``Quad``.
+    """
     check_bytes(data, display, fmt)
     try:
         items = list(parse(data, format=fmt, base_iri=base_iri))
@@ -121,19 +136,21 @@ def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | N
         raise ParseError(f"{display}:{_position(exc)}: {_reason(exc)}") from None
     except (ValueError, OSError) as exc:
         raise ParseError(f"{display}: {exc}") from None
-    triples: list[Triple] = []
+    out: list[Triple | Quad] = []
     for item in items:
         if isinstance(item, Quad):
-            if not isinstance(item.graph_name, DefaultGraph):
-                raise ParseError(
-                    f"{display}: named graph {item.graph_name} found; npkg sources hold a single default graph"
-                )
-            triples.append(item.triple)
+            if isinstance(item.graph_name, DefaultGraph):
+                out.append(item.triple)
+            elif allow_named_graphs:
+                out.append(item)
+            else:
+                raise ParseError(f"{display}: named graph {item.graph_name} found; "
+                                 "npkg sources hold a single default graph")
         else:
-            triples.append(item)
-    if fmt in DATASET_FORMATS and not triples and data.strip():
+            out.append(item)
+    if fmt in DATASET_FORMATS and not out and data.strip():
         raise ParseError(f"{display}: the dataset parsed to 0 triples")
-    return triples
+    return out
 
 
 def parse_rdf_file(path: Path, fmt: RdfFormat | None = None, display: str | None = None) -> list[Triple]:

@@ -1,0 +1,657 @@
+#!/usr/bin/env python
+"""Benchmark npkg: import and CLI cold start, every named query in process (pyoxigraph, through
+the npkg API and raw) against rdflib's SPARQL engine, load time, peak RSS, build and validate.
+
+    python benchmarks/bench_queries.py [--runs N] [--release PATH] [--skip-build]
+
+The report (plain-text tables) goes to stdout and progress to stderr. Every number is a median of
+several runs (p95 where stated) and every ratio compares numbers measured in this same run, so
+the report can be compared across machines only through its ratios. Nothing here asserts on a
+timing; targets are printed next to the measurements (see ../shared/reference/performance.md).
+With the defaults the whole script takes about 1-2 minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+TARGET_QUERY_MS = 2.0
+TARGET_CLI_MS, STRETCH_CLI_MS = 100.0, 60.0
+TARGET_IMPORT_MS = 50.0
+CLI_QUERY = ["query", "efficacy-by-condition", "-p", "condition=MONDO:0041052", "-p", "measure=NNT", "-f", "tsv"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {XSD + t for t in ("decimal", "integer", "int", "long", "short", "byte", "double", "float",
+                             "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                             "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+
+
+# --------------------------------------------------------------------------------------- helpers
+def log(msg: str) -> None:
+    sys.stderr.write(f"[bench] {msg}\n")
+    sys.stderr.flush()
+
+
+def med(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else math.nan
+
+
+def p95(xs: Sequence[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    if not xs:
+        return math.nan
+    s = sorted(xs)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+
+def ms(x: float, digits: int | None = None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if digits is None:
+        digits = 3 if x < 1 else 2 if x < 10 else 1 if x < 1000 else 0
+    return f"{x:.{digits}f}"
+
+
+def ratio(a: float, b: float) -> str:
+    if not a or not b or math.isnan(a) or math.isnan(b):
+        return "-"
+    r = a / b
+    return f"{r:.1f}x" if r < 100 else f"{r:.0f}x"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """A plain-text table; columns whose index is in ``right`` are right-aligned."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+    out = [line(cells[0]), "  ".join("-" * w for w in widths)]
+    out.extend(line(r) for r in cells[1:])
+    return "\n".join(out)
+
+
+def section(title: str) -> None:
+    print()
+    print(title)
+    print("=" * len(title))
+
+
+def out(text: str = "") -> None:
+    print(text)
+    sys.stdout.flush()
+
+
+def npkg_cmd() -> list[str]:
+    """The installed ``npkg`` console script next to this interpreter, else ``python -m npkg.cli``."""
+    script = Path(PY).parent / "npkg"
+    return [str(script)] if script.exists() else [PY, "-m", "npkg.cli"]
+
+
+def wall(cmd: Sequence[str], **kw: Any) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, **kw)
+    return (time.perf_counter() - t0) * 1000, proc
+
+
+def interleaved(cmds: dict[str, Sequence[str]], n: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Wall ms of each command, run round-robin (so drift hits all of them alike); warm-up dropped."""
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for i in range(warmup + n):
+        for k, cmd in cmds.items():
+            t, proc = wall(cmd)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()[-300:]}")
+            if i >= warmup:
+                times[k].append(t)
+    return times
+
+
+def timeit(fn: Callable[[], Any], n: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    gc.collect()
+    xs = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        xs.append((time.perf_counter() - t0) * 1000)
+    return xs
+
+
+# --------------------------------------------------------------------------------------- machine
+def machine(release: Path) -> None:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() if shutil.which("nproc") else "?"
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    import pyoxigraph
+    import rdflib
+
+    import npkg
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip() or "?"
+    section("Machine")
+    rows = [
+        ("nproc", f"{nproc} (os.cpu_count {os.cpu_count()})"),
+        ("CPU", cpu),
+        ("memory", mem),
+        ("load average", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+        ("python", f"{platform.python_version()} ({platform.python_implementation()}) {PY}"),
+        ("platform", platform.platform()),
+        ("pyoxigraph / rdflib", f"{pyoxigraph.__version__} / {rdflib.__version__}"),
+        ("npkg", f"{npkg.__version__} at {ROOT} (git {commit})"),
+        ("release", f"{release} ({release.stat().st_size / 1024:.0f} KiB)"),
+        ("started", time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+    ]
+    out(table(("", ""), rows))
+
+
+# --------------------------------------------------------------------------------------- 1 + 2
+def bench_import(n: int) -> float:
+    log(f"1. import npkg: {n} fresh processes each (+1 warm-up)")
+    t = interleaved({"pass": [PY, "-c", "pass"], "import": [PY, "-c", "import npkg"]}, n)
+    bare, imp = med(t["pass"]), med(t["import"])
+    section(f"1. `import npkg` (new process, wall ms, median of {n}, interleaved with the baseline)")
+    rows = [
+        ("python -c pass", ms(bare), ms(min(t["pass"])), ms(max(t["pass"]))),
+        ('python -c "import npkg"', ms(imp), ms(min(t["import"])), ms(max(t["import"]))),
+        ("import npkg (difference of medians)", ms(imp - bare), "", ""),
+    ]
+    out(table(("process", "median", "min", "max"), rows, right=(1, 2, 3)))
+    out(f"target for importing the package: <= {TARGET_IMPORT_MS:.0f} ms")
+    return bare
+
+
+def bench_cli(n: int, release: Path | None, bare: float) -> None:
+    base = npkg_cmd() + (["--store", str(release)] if release else [])
+    cmds = {"query": base + CLI_QUERY, "stats": [*base, "stats"]}
+    log(f"2. cold CLI: {n} fresh processes each (+1 warm-up)")
+    t = interleaved(cmds, n)
+    _, q = wall(cmds["query"])
+    qrows = max(0, len(q.stdout.splitlines()) - 1)
+    section(f"2. Cold CLI (new process, wall ms, median of {n}; target {TARGET_CLI_MS:.0f} ms, stretch {STRETCH_CLI_MS:.0f} ms)")
+    rows = []
+    for k, cmd in cmds.items():
+        m = med(t[k])
+        verdict = "stretch met" if m <= STRETCH_CLI_MS else "target met" if m <= TARGET_CLI_MS else "ABOVE TARGET"
+        shown = "npkg " + " ".join(cmd[len(npkg_cmd()):])
+        rows.append((shown, ms(m), ms(min(t[k])), ms(max(t[k])), ms(m - bare), f"{m / TARGET_CLI_MS:.1f}x", verdict))
+    out(table(("command", "median", "min", "max", "minus python", "vs target", ""), rows, right=(1, 2, 3, 4, 5)))
+    out(f"(the query printed {qrows} TSV rows; 'minus python' subtracts the bare `python -c pass` median {ms(bare)} ms)")
+
+    # where the CLI's start-up goes: one -X importtime run of the same command, top modules by own time
+    code = ("import sys; from npkg.cli import main; sys.exit(main(sys.argv[1:]))")
+    args = (["--store", str(release)] if release else []) + CLI_QUERY
+    proc = subprocess.run([PY, "-X", "importtime", "-c", code, *args], capture_output=True, text=True)
+    mods = []
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            parts = line[len("import time:"):].split("|")
+            try:
+                mods.append((int(parts[0]), int(parts[1]), parts[2].rstrip()))
+            except ValueError:
+                continue
+    if mods:
+        total_self = sum(m[0] for m in mods)
+        top = [m for m in mods if not m[2].startswith(" ")]  # top-level imports with their cumulative time
+        top.sort(key=lambda m: -m[1])
+        out()
+        out(f"2b. Imports of that CLI query process (one `-X importtime` run; all imports {total_self / 1000:.1f} ms "
+            f"of self time). Top-level imports by cumulative ms:")
+        out(table(("module", "cumulative ms", "self ms"),
+                  [(m[2].strip(), ms(m[1] / 1000), ms(m[0] / 1000)) for m in top[:12]], right=(1, 2)))
+        heavy = sorted({m[2].strip().split(".")[0] for m in mods if m[2].strip().split(".")[0]
+                        in ("rdflib", "pyshacl", "owlready2", "SPARQLWrapper", "curies", "pydantic", "pandas")})
+        out(f"heavy libraries imported by the CLI query path: {', '.join(heavy) if heavy else 'none'}")
+
+
+# --------------------------------------------------------------------------------------- 3 + 4
+def norm_ox(term: Any) -> Any:
+    from pyoxigraph import BlankNode, Literal, NamedNode
+
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return ("I", term.value)
+    if isinstance(term, BlankNode):
+        return ("B",)
+    if isinstance(term, Literal):
+        return norm_lit(term.value, term.datatype.value if term.datatype else None, term.language)
+    return ("?", str(term))
+
+
+def norm_rdflib(term: Any) -> Any:
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("I", str(term))
+    if isinstance(term, BNode):
+        return ("B",)
+    if isinstance(term, Literal):
+        return norm_lit(str(term), str(term.datatype) if term.datatype else None, term.language)
+    return ("?", str(term))
+
+
+def norm_lit(lex: str, datatype: str | None, lang: str | None) -> Any:
+    if datatype in NUMERIC:
+        try:
+            return ("N", f"{float(Decimal(lex)):.6g}")
+        except (InvalidOperation, ValueError, OverflowError):
+            return ("N", lex)
+    if lang:
+        return ("L", lex, lang.lower())
+    if datatype in (None, XSD + "string"):
+        return ("L", lex)
+    return ("T", lex, datatype)
+
+
+def differing_columns(a: list[dict[str, Any]], b: list[dict[str, Any]], cols: Sequence[str]) -> list[str]:
+    return [c for c in cols if Counter(r.get(c) for r in a) != Counter(r.get(c) for r in b)]
+
+
+def short_error(exc: BaseException, width: int = 48) -> str:
+    msg = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {msg}"
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class Variant:
+    def __init__(self, nq: Any, label: str, params: dict[str, str]) -> None:
+        self.nq, self.label, self.params = nq, label, params
+        self.name = nq.name
+        self.text = ""
+        self.error = ""
+        self.api: list[float] = []
+        self.raw: list[float] = []
+        self.rows = -1
+        self.ox_rows: list[dict[str, Any]] = []
+        self.cols: list[str] = []
+        self.rdf: list[float] = []
+        self.rdf_prep = math.nan
+        self.rdf_rows = -1
+        self.rdf_error = ""
+        self.rdf_diff: list[str] = []
+
+
+def variants_of(kg: Any) -> list[Variant]:
+    vs = []
+    for nq in kg.queries().values():
+        required = {p.name: p.example for p in nq.params if p.required}
+        vs.append(Variant(nq, "required", required))
+        if any(not p.required for p in nq.params):
+            vs.append(Variant(nq, "all", {p.name: p.example for p in nq.params}))
+    return vs
+
+
+def params_text(v: Variant) -> str:
+    return " ".join(f"{k}={val}" for k, val in v.params.items()) or "(none)"
+
+
+def bench_queries(release: Path, runs: int, rdf_runs: int) -> list[Variant]:
+    import npkg
+    from npkg.bindings import bind
+
+    log("3. in-process named queries on the embedded store (pyoxigraph)")
+    kg = npkg.open(release=release)
+    ox = kg.store._store  # the pyoxigraph Store behind the embedded store, for the engine-only timing
+    vs = variants_of(kg)
+    for v in vs:
+        try:
+            v.text = bind(v.nq.text, kg.bind_params(v.nq, v.params))
+
+            def api(v: Variant = v) -> Any:
+                return kg.query(v.name, **v.params).rows  # .rows: converted to Python values
+
+            def raw(v: Variant = v) -> list[tuple[Any, ...]]:
+                return [tuple(sol) for sol in ox.query(v.text)]
+
+            v.api = timeit(api, runs)
+            v.raw = timeit(raw, runs)
+            res = ox.query(v.text)
+            v.cols = [var.value for var in res.variables]
+            v.ox_rows = [{c: norm_ox(sol[c]) for c in v.cols} for sol in res]
+            v.rows = len(v.ox_rows)
+            if v.rows != len(kg.query(v.name, **v.params)):
+                v.error = "API and raw row counts differ"
+        except Exception as exc:  # report and continue
+            v.error = short_error(exc, 200)
+        log(f"   {v.name} [{v.label}]: {ms(med(v.api))} ms, {v.rows} rows {v.error}")
+
+    log("4. the same queries on rdflib's SPARQL engine")
+    import rdflib
+    from rdflib.plugins.sparql import prepareQuery
+
+    g = rdflib.Graph()
+    g.parse(str(release), format="nt")
+    for v in vs:
+        if not v.text:
+            v.rdf_error = "not run (failed on pyoxigraph)"
+            continue
+        try:
+            t0 = time.perf_counter()
+            prepared = prepareQuery(v.text)
+            v.rdf_prep = (time.perf_counter() - t0) * 1000
+
+            def run(prepared: Any = prepared) -> list[Any]:
+                return list(g.query(prepared))
+
+            v.rdf = timeit(run, rdf_runs)
+            res = g.query(prepared)
+            names = [str(x) for x in (res.vars or [])]
+            rrows = [{c: norm_rdflib(row[i]) for i, c in enumerate(names)} for row in res]
+            v.rdf_rows = len(rrows)
+            v.rdf_diff = differing_columns(v.ox_rows, rrows, v.cols)
+        except Exception as exc:  # report and continue
+            v.rdf_error = short_error(exc, 200)
+        log(f"   {v.name} [{v.label}]: rdflib {ms(med(v.rdf))} ms, {v.rdf_rows} rows {v.rdf_error}")
+    return vs
+
+
+def report_queries(vs: list[Variant], runs: int, rdf_runs: int) -> None:
+    section(f"3. Named queries in process, embedded store (pyoxigraph); ms, {runs} runs after 1 warm-up; "
+            f"target p50 <= {TARGET_QUERY_MS:g} ms")
+    out("api = kg.query(name, **params).rows (resolve CURIEs, bind, syntax gate, run, convert to Python values);")
+    out("raw = pyoxigraph Store.query(bound text) with every solution read (the engine alone);")
+    out("variant 'required' binds only the required parameters, 'all' gives every parameter its header example.")
+    out()
+    rows = []
+    for v in vs:
+        a = med(v.api)
+        flag = "" if v.error or math.isnan(a) else ("SLOW" if a > TARGET_QUERY_MS else "ok")
+        rows.append((v.name, v.label, v.rows if v.rows >= 0 else "-", ms(a), ms(p95(v.api)), ms(med(v.raw)),
+                     ms(p95(v.raw)), ms(a - med(v.raw)) if v.api and v.raw else "-", flag, v.error))
+    out(table(("query", "variant", "rows", "api p50", "api p95", "raw p50", "raw p95", "api-raw", "<=2ms", "error"),
+              rows, right=(2, 3, 4, 5, 6, 7)))
+    ok = [v for v in vs if v.api]
+    slow = [v for v in ok if med(v.api) > TARGET_QUERY_MS]
+    if ok:
+        out()
+        out(f"{len(ok)} variants of {len({v.name for v in vs})} queries; api p50 median {ms(med([med(v.api) for v in ok]))} ms, "
+            f"max {ms(max(med(v.api) for v in ok))} ms; raw p50 median {ms(med([med(v.raw) for v in ok]))} ms; "
+            f"API overhead (api-raw) median {ms(med([med(v.api) - med(v.raw) for v in ok]))} ms.")
+        out(f"above the {TARGET_QUERY_MS:g} ms target: " +
+            (", ".join(f"{v.name} [{v.label}] {ms(med(v.api))} ms" for v in slow) if slow else "none"))
+
+    section(f"4. The same bound query texts on rdflib's SPARQL engine (prepareQuery once, then g.query(prepared); "
+            f"median of {rdf_runs} after 1 warm-up)")
+    out("ratio = rdflib p50 / pyoxigraph raw p50 (engine vs engine); rows and values compared with pyoxigraph's.")
+    out("'values' compares each column's multiset of values (numbers to 6 significant digits); it names the columns")
+    out("that differ, e.g. GROUP_CONCAT order, ROUND/division precision or property-path semantics.")
+    out()
+    rows = []
+    for v in vs:
+        if v.rdf_error:
+            rows.append((v.name, v.label, ms(med(v.raw)), "-", "-", "-", v.rows if v.rows >= 0 else "-", "-", "-", "-",
+                         v.rdf_error[:60]))
+            continue
+        count = "same" if v.rdf_rows == v.rows else f"MISMATCH ({v.rdf_rows - v.rows:+d})"
+        values = "same" if not v.rdf_diff else "differ: " + ",".join(v.rdf_diff)
+        rows.append((v.name, v.label, ms(med(v.raw)), ms(med(v.rdf)), ratio(med(v.rdf), med(v.raw)),
+                     ms(v.rdf_prep), v.rows, v.rdf_rows, count, values if len(values) < 60 else values[:57] + "...", ""))
+    out(table(("query", "variant", "oxi p50", "rdflib p50", "ratio", "rdflib prep", "oxi rows", "rdflib rows",
+               "count", "values", "error"), rows, right=(2, 3, 4, 5, 6, 7)))
+    done = [v for v in vs if v.rdf and v.raw]
+    if done:
+        rs = [med(v.rdf) / med(v.raw) for v in done]
+        out()
+        out(f"rdflib/pyoxigraph over {len(done)} variants: median {med(rs):.0f}x, min {min(rs):.1f}x, max {max(rs):.0f}x; "
+            f"sum of medians {ms(sum(med(v.rdf) for v in done))} vs {ms(sum(med(v.raw) for v in done))} ms. "
+            f"(The first prepareQuery includes rdflib's one-off grammar set-up.)")
+    mism = [v for v in vs if not v.rdf_error and (v.rdf_rows != v.rows or v.rdf_diff)]
+    errs = [v for v in vs if v.rdf_error and v.text]
+    out(f"row-count mismatches: {sum(1 for v in mism if v.rdf_rows != v.rows)}; value differences: "
+        f"{sum(1 for v in mism if v.rdf_diff)}; rdflib errors: {len(errs)}")
+    for v in mism:
+        out(f"  {v.name} [{v.label}]: pyoxigraph {v.rows} rows, rdflib {v.rdf_rows} rows"
+            + (f"; differing columns: {', '.join(v.rdf_diff)}" if v.rdf_diff else ""))
+    for v in errs:
+        out(f"  {v.name} [{v.label}] rdflib error: {v.rdf_error}")
+
+
+def bench_breakdown(release: Path, vs: list[Variant], runs: int) -> None:
+    """Where kg.query() spends its time beyond the engine, summed over all variants."""
+    import npkg
+    from npkg import catalog
+    from npkg.bindings import bind
+    from npkg.store.embedded import EmbeddedStore
+    from npkg.syntax import _max_nesting, check_query, uses_dataset_clause, uses_service
+    from pyoxigraph import Store
+
+    kg = npkg.open(release=release)
+    ok = [v for v in vs if v.api and v.text]
+    if not ok:
+        return
+    log("3b. breakdown of the API overhead")
+    stages: dict[str, Callable[[Variant], Any]] = {
+        "catalog.get + bind_params (resolve CURIEs)": lambda v: kg.bind_params(catalog.get(v.name), v.params),
+        "bindings.bind (VALUES text)": lambda v: bind(v.nq.text, kg.bind_params(v.nq, v.params)),
+        "uses_dataset_clause + uses_service (regex)": lambda v: (uses_dataset_clause(v.text), uses_service(v.text)),
+        "syntax._max_nesting (Python byte scan)": lambda v: _max_nesting(v.text.encode()),
+        "check_query parse (Store().query)": lambda v: Store().query(v.text),
+        "check_query (whole)": lambda v: check_query(v.text),
+        "EmbeddedStore.select (bound terms)": lambda v: EmbeddedStore.select(kg.store, v.nq.text,
+                                                                             kg.bind_params(v.nq, v.params)),
+        "QueryResult.rows (to Python values)": lambda v: kg.query(v.name, **v.params).rows,
+    }
+    n = max(5, runs // 3)
+    rows = []
+    for label, fn in stages.items():
+        per = [med(timeit(lambda v=v: fn(v), n)) for v in ok]
+        rows.append((label, ms(sum(per)), ms(med(per)), ms(max(per))))
+    raw = [med(v.raw) for v in ok]
+    rows.append(("engine alone (raw, from section 3)", ms(sum(raw)), ms(med(raw)), ms(max(raw))))
+    section(f"3b. Where kg.query() time goes (ms per call, median of {n}; summed and per-variant over {len(ok)} variants)")
+    out("Stages overlap: 'EmbeddedStore.select' includes bind + check_query + engine + term conversion;")
+    out("'QueryResult.rows' is the whole API call. bind_params resolves external CURIEs with an extra query.")
+    out()
+    out(table(("stage", "sum", "median", "max"), rows, right=(1, 2, 3)))
+
+
+# --------------------------------------------------------------------------------------- 5
+RSS_NPKG = r"""
+import json, resource, sys
+def rss(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+r0 = rss()
+import npkg
+r1 = rss()
+kg = npkg.open(release=sys.argv[1])
+r2 = rss()
+n = 0
+for nq in kg.queries().values():
+    for params in ({p.name: p.example for p in nq.params if p.required}, {p.name: p.example for p in nq.params}):
+        n += len(kg.query(nq.name, **params).rows)
+print(json.dumps({"start": r0, "import": r1, "open": r2, "queries": rss(), "rows": n}))
+"""
+
+RSS_RDFLIB = r"""
+import json, resource, sys
+def rss(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+r0 = rss()
+import rdflib
+from rdflib.plugins.sparql import prepareQuery
+r1 = rss()
+g = rdflib.Graph(); g.parse(sys.argv[1], format="nt")
+r2 = rss()
+n = 0
+for text in json.loads(open(sys.argv[2]).read()):
+    try:
+        n += len(list(g.query(prepareQuery(text))))
+    except Exception:
+        pass
+print(json.dumps({"start": r0, "import": r1, "open": r2, "queries": rss(), "rows": n}))
+"""
+
+
+def bench_load_rss(release: Path, vs: list[Variant], n: int = 3) -> None:
+    import pyoxigraph
+    import rdflib
+
+    import npkg
+
+    log(f"5. load times (median of {n}) and peak RSS of fresh processes")
+    fmt = pyoxigraph.RdfFormat.N_TRIPLES
+
+    def ox_bulk() -> None:
+        pyoxigraph.Store().bulk_load(path=str(release), format=fmt)
+
+    def ox_load() -> None:
+        pyoxigraph.Store().load(path=str(release), format=fmt)
+
+    def open_npkg() -> None:
+        npkg.open(release=release)
+
+    def rdf() -> None:
+        rdflib.Graph().parse(str(release), format="nt")
+
+    fns = {"pyoxigraph Store.bulk_load (what npkg uses)": ox_bulk, "pyoxigraph Store.load": ox_load,
+           "npkg.open(release=...)": open_npkg, "rdflib Graph.parse(format='nt')": rdf}
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for fn in fns.values():
+        fn()  # warm-up: file in page cache, code paths loaded
+    for _ in range(n):
+        for k, fn in fns.items():
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1000)
+    base = med(times["pyoxigraph Store.bulk_load (what npkg uses)"])
+    s = pyoxigraph.Store()
+    s.bulk_load(path=str(release), format=fmt)
+    triples = len(s)
+    section(f"5. Loading the release ({triples} triples, {release.stat().st_size / 1024:.0f} KiB N-Triples); "
+            f"ms, median of {n} after 1 warm-up")
+    out(table(("loader", "median", "min", "max", "vs bulk_load"),
+              [(k, ms(med(t)), ms(min(t)), ms(max(t)), ratio(med(t), base)) for k, t in times.items()],
+              right=(1, 2, 3, 4)))
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump([v.text for v in vs if v.text], fh)
+        texts = fh.name
+    try:
+        res = {}
+        for label, code, args in (("npkg: import, npkg.open(), every named query (both variants), .rows",
+                                   RSS_NPKG, [str(release)]),
+                                  ("rdflib: import, parse the release, every bound query text prepared and run",
+                                   RSS_RDFLIB, [str(release), texts])):
+            t, proc = wall([PY, "-c", code, *args])
+            if proc.returncode != 0:
+                res[label] = {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+            else:
+                res[label] = json.loads(proc.stdout.strip().splitlines()[-1]) | {"wall": t}
+        _, bare = wall([PY, "-c", "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"])
+    finally:
+        os.unlink(texts)
+    out()
+    out(f"Peak RSS (ru_maxrss, MiB) of a fresh process, read after each step; bare python: {float(bare.stdout):.1f} MiB")
+    rows = []
+    for label, r in res.items():
+        if "error" in r:
+            rows.append((label, "-", "-", "-", "-", "-", r["error"]))
+        else:
+            rows.append((label, f"{r['import']:.1f}", f"{r['open']:.1f}", f"{r['queries']:.1f}", r["rows"], ms(r["wall"]), ""))
+    out(table(("process", "after import", "after load", "peak (end)", "rows read", "wall ms", "error"), rows,
+              right=(1, 2, 3, 4, 5)))
+
+
+# --------------------------------------------------------------------------------------- 6
+def bench_build() -> None:
+    log("6. npkg build and npkg validate in a temporary copy (about 15 s)")
+    section("6. Build and validate (one run each, in a temporary copy of the sources)")
+    with tempfile.TemporaryDirectory(prefix="npkg-bench-") as tmp:
+        t = Path(tmp)
+        (t / "ontology").mkdir()
+        shutil.copy2(ROOT / "ontology" / "npkg-edit.ttl", t / "ontology")
+        shutil.copy2(ROOT / "ontology" / "release.json", t / "ontology")
+        if (ROOT / "ontology" / "imports").is_dir():
+            shutil.copytree(ROOT / "ontology" / "imports", t / "ontology" / "imports")
+        for d in ("data", "shapes", "queries"):
+            shutil.copytree(ROOT / d, t / d)
+        rows = []
+        bt, b = wall([*npkg_cmd(), "build", "--root", str(t)])
+        timing = next((line for line in b.stderr.splitlines() if "release written" in line),
+                      b.stderr.strip().splitlines()[-1] if b.stderr.strip() else "")
+        rows.append(("npkg build --root TMP", ms(bt / 1000, 2), b.returncode))
+        vt, v = wall([*npkg_cmd(), "validate", "--root", str(t), "--report-dir", str(t / "reports")])
+        rows.append(("npkg validate --root TMP --report-dir TMP/reports", ms(vt / 1000, 2), v.returncode))
+        out(table(("command", "wall s", "exit"), rows, right=(1, 2)))
+        out()
+        out("build's stderr timing line:")
+        out("  " + timing.replace(tmp, "TMP"))
+        summary = [line for line in v.stdout.splitlines() if line.strip()][:3]
+        if summary:
+            out("validate's report begins:")
+            for line in summary:
+                out("  " + line.replace(tmp, "TMP"))
+        if v.returncode not in (0, 1):
+            out("validate stderr: " + v.stderr.strip()[-400:].replace(tmp, "TMP"))
+
+
+# --------------------------------------------------------------------------------------- main
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=30, help="in-process runs per query on pyoxigraph (default 30)")
+    ap.add_argument("--rdflib-runs", type=int, default=None,
+                    help="runs per query on rdflib (default: --runs / 3, at least 5)")
+    ap.add_argument("--procs", type=int, default=9, help="fresh processes for the import and CLI timings (default 9)")
+    ap.add_argument("--release", type=Path, default=None, help="release N-Triples (default ontology/release/npkg.nt)")
+    ap.add_argument("--skip-build", action="store_true", help="skip section 6 (npkg build / validate)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))  # harmless when npkg is installed (editable) in this venv
+    release = (args.release or ROOT / "ontology" / "release" / "npkg.nt").resolve()
+    if not release.is_file():
+        sys.stderr.write(f"no release at {release}; run `npkg build` first\n")
+        return 2
+    rdf_runs = args.rdflib_runs or max(5, args.runs // 3)
+    t0 = time.perf_counter()
+    out("npkg query benchmark (benchmarks/bench_queries.py)")
+    machine(release)
+    bare = bench_import(args.procs)
+    bench_cli(args.procs, release if args.release else None, bare)
+    vs = bench_queries(release, args.runs, rdf_runs)
+    report_queries(vs, args.runs, rdf_runs)
+    bench_breakdown(release, vs, args.runs)
+    bench_load_rss(release, vs)
+    if not args.skip_build:
+        bench_build()
+    out()
+    out(f"total benchmark time {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from npkg.cli import main
+
+sys.exit(main())

@@ -222,11 +222,11 @@ def bench_cli(n: int, release: Path | None, bare: float) -> None:
             parts = line[len("import time:"):].split("|")
             try:
                 mods.append((int(parts[0]), int(parts[1]), parts[2].rstrip()))
-            except ValueError:
+            except (ValueError, IndexError):
                 continue
     if mods:
         total_self = sum(m[0] for m in mods)
-        top = [m for m in mods if not m[2].startswith(" ")]  # top-level imports with their cumulative time
+        top = [m for m in mods if not m[2].startswith("  ")]  # top-level imports (one leading space)
         top.sort(key=lambda m: -m[1])
         out()
         out(f"2b. Imports of that CLI query process (one `-X importtime` run; all imports {total_self / 1000:.1f} ms "

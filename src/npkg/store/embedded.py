@@ -16,7 +16,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, QueryTripl
 from npkg.bindings import bind
 from npkg.errors import BackendError, ParseError, UsageError
 from npkg.store import IRI, BNode, Lit, SelectResult, Term
-from npkg.syntax import check_query, uses_dataset_clause
+from npkg.syntax import precheck_query, uses_dataset_clause
 
 
 def convert(term: object) -> Term | None:
@@ -53,11 +53,13 @@ class EmbeddedStore:
         text = bind(query, bindings)
         if uses_dataset_clause(text):
             raise UsageError("FROM / FROM NAMED dataset clauses are disabled: npkg never loads graphs from a query")
-        check_query(text)
+        precheck_query(text)
         try:
             return self._store.query(text)
         except SyntaxError as exc:
-            raise ParseError(f"query: {exc}") from None
+            from npkg.syntax import _position, _reason
+
+            raise ParseError(f"query:{_position(exc)}: {_reason(exc)}") from None
         except OSError as exc:
             raise BackendError(f"embedded store error: {exc}") from None
 

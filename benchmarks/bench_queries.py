@@ -19,7 +19,7 @@ import json
 import math
 import os
 import platform
-import resource
+import select
 import shutil
 import statistics
 import subprocess
@@ -83,7 +83,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
 
     def line(r: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        padded = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        return "  ".join(padded).rstrip()
 
     out = [line(cells[0]), "  ".join("-" * w for w in widths)]
     out.extend(line(r) for r in cells[1:])
@@ -239,45 +240,49 @@ def bench_cli(n: int, release: Path | None, bare: float) -> None:
 
 
 # --------------------------------------------------------------------------------------- 3 + 4
-def norm_ox(term: Any) -> Any:
+SEP = "\x1f"
+
+
+def norm_ox(term: Any) -> str | None:
+    """A pyoxigraph term as a comparable string (numbers to 6 significant digits, blank nodes anonymous)."""
     from pyoxigraph import BlankNode, Literal, NamedNode
 
     if term is None:
         return None
     if isinstance(term, NamedNode):
-        return ("I", term.value)
+        return "I" + SEP + term.value
     if isinstance(term, BlankNode):
-        return ("B",)
+        return "B"
     if isinstance(term, Literal):
         return norm_lit(term.value, term.datatype.value if term.datatype else None, term.language)
-    return ("?", str(term))
+    return "?" + SEP + str(term)
 
 
-def norm_rdflib(term: Any) -> Any:
+def norm_rdflib(term: Any) -> str | None:
     from rdflib import BNode, Literal, URIRef
 
     if term is None:
         return None
     if isinstance(term, URIRef):
-        return ("I", str(term))
+        return "I" + SEP + str(term)
     if isinstance(term, BNode):
-        return ("B",)
+        return "B"
     if isinstance(term, Literal):
         return norm_lit(str(term), str(term.datatype) if term.datatype else None, term.language)
-    return ("?", str(term))
+    return "?" + SEP + str(term)
 
 
-def norm_lit(lex: str, datatype: str | None, lang: str | None) -> Any:
+def norm_lit(lex: str, datatype: str | None, lang: str | None) -> str:
     if datatype in NUMERIC:
         try:
-            return ("N", f"{float(Decimal(lex)):.6g}")
+            return "N" + SEP + f"{float(Decimal(lex)):.6g}"
         except (InvalidOperation, ValueError, OverflowError):
-            return ("N", lex)
+            return "N" + SEP + lex
     if lang:
-        return ("L", lex, lang.lower())
+        return "L" + SEP + lex + SEP + lang.lower()
     if datatype in (None, XSD + "string"):
-        return ("L", lex)
-    return ("T", lex, datatype)
+        return "L" + SEP + lex
+    return "T" + SEP + lex + SEP + datatype
 
 
 def differing_columns(a: list[dict[str, Any]], b: list[dict[str, Any]], cols: Sequence[str]) -> list[str]:
@@ -288,6 +293,15 @@ def short_error(exc: BaseException, width: int = 48) -> str:
     msg = " ".join(str(exc).split())
     text = f"{type(exc).__name__}: {msg}"
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def adaptive_runs(fn: Callable[[], Any], runs: int, budget_ms: float, minimum: int = 5) -> list[float]:
+    """``runs`` timed calls after one warm-up, fewer (not under ``minimum``) when a call is slow."""
+    t0 = time.perf_counter()
+    fn()
+    first = (time.perf_counter() - t0) * 1000
+    n = runs if first * runs <= budget_ms else max(minimum, int(budget_ms // max(first, 1e-3)))
+    return timeit(fn, min(n, runs), warmup=0)
 
 
 class Variant:
@@ -318,11 +332,7 @@ def variants_of(kg: Any) -> list[Variant]:
     return vs
 
 
-def params_text(v: Variant) -> str:
-    return " ".join(f"{k}={val}" for k, val in v.params.items()) or "(none)"
-
-
-def bench_queries(release: Path, runs: int, rdf_runs: int) -> list[Variant]:
+def bench_queries(release: Path, runs: int, budget_ms: float) -> list[Variant]:
     import npkg
     from npkg.bindings import bind
 
@@ -340,8 +350,8 @@ def bench_queries(release: Path, runs: int, rdf_runs: int) -> list[Variant]:
             def raw(v: Variant = v) -> list[tuple[Any, ...]]:
                 return [tuple(sol) for sol in ox.query(v.text)]
 
-            v.api = timeit(api, runs)
-            v.raw = timeit(raw, runs)
+            v.api = adaptive_runs(api, runs, budget_ms)
+            v.raw = adaptive_runs(raw, runs, budget_ms)
             res = ox.query(v.text)
             v.cols = [var.value for var in res.variables]
             v.ox_rows = [{c: norm_ox(sol[c]) for c in v.cols} for sol in res]
@@ -350,107 +360,194 @@ def bench_queries(release: Path, runs: int, rdf_runs: int) -> list[Variant]:
                 v.error = "API and raw row counts differ"
         except Exception as exc:  # report and continue
             v.error = short_error(exc, 200)
-        log(f"   {v.name} [{v.label}]: {ms(med(v.api))} ms, {v.rows} rows {v.error}")
-
-    log("4. the same queries on rdflib's SPARQL engine")
-    import rdflib
-    from rdflib.plugins.sparql import prepareQuery
-
-    g = rdflib.Graph()
-    g.parse(str(release), format="nt")
-    for v in vs:
-        if not v.text:
-            v.rdf_error = "not run (failed on pyoxigraph)"
-            continue
-        try:
-            t0 = time.perf_counter()
-            prepared = prepareQuery(v.text)
-            v.rdf_prep = (time.perf_counter() - t0) * 1000
-
-            def run(prepared: Any = prepared) -> list[Any]:
-                return list(g.query(prepared))
-
-            v.rdf = timeit(run, rdf_runs)
-            res = g.query(prepared)
-            names = [str(x) for x in (res.vars or [])]
-            rrows = [{c: norm_rdflib(row[i]) for i, c in enumerate(names)} for row in res]
-            v.rdf_rows = len(rrows)
-            v.rdf_diff = differing_columns(v.ox_rows, rrows, v.cols)
-        except Exception as exc:  # report and continue
-            v.rdf_error = short_error(exc, 200)
-        log(f"   {v.name} [{v.label}]: rdflib {ms(med(v.rdf))} ms, {v.rdf_rows} rows {v.rdf_error}")
+        log(f"   {v.name} [{v.label}]: api {ms(med(v.api))} ms, raw {ms(med(v.raw))} ms, {v.rows} rows {v.error}")
     return vs
 
 
-def report_queries(vs: list[Variant], runs: int, rdf_runs: int) -> None:
-    section(f"3. Named queries in process, embedded store (pyoxigraph); ms, {runs} runs after 1 warm-up; "
+def rdflib_worker(release: str) -> int:
+    """Child process for section 4: holds the rdflib graph, answers one JSON request per line."""
+    import rdflib
+    from rdflib.plugins.sparql import prepareQuery
+
+    t0 = time.perf_counter()
+    g = rdflib.Graph()
+    g.parse(release, format="nt")
+    print(json.dumps({"ready": True, "load_ms": (time.perf_counter() - t0) * 1000, "triples": len(g)}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        resp: dict[str, Any] = {}
+        try:
+            t0 = time.perf_counter()
+            prepared = prepareQuery(req["text"])
+            resp["prep"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            list(g.query(prepared))  # warm-up
+            first = (time.perf_counter() - t0) * 1000
+            runs, budget = req["runs"], req["budget_ms"]
+            n = runs if first * runs <= budget else int(budget // max(first, 1e-3))
+            resp["times"] = timeit(lambda p=prepared: list(g.query(p)), min(n, runs), warmup=0) if n >= 1 else [first]
+            resp["warmup_only"] = n < 1
+            res = g.query(prepared)
+            names = [str(x) for x in (res.vars or [])]
+            resp["rows"] = [{c: norm_rdflib(row[i]) for i, c in enumerate(names)} for row in res]
+        except Exception as exc:  # reported in the table
+            resp["error"] = short_error(exc, 200)
+        print(json.dumps(resp), flush=True)
+    return 0
+
+
+class RdflibWorker:
+    """Runs rdflib in a child process so that a runaway query can be stopped after a timeout."""
+
+    def __init__(self, release: Path) -> None:
+        self.release = release
+        self.proc: subprocess.Popen[str] | None = None
+        self.load_ms = math.nan
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen([PY, str(Path(__file__).resolve()), "--rdflib-worker", str(self.release)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, bufsize=1)
+        hello = self._read(120)
+        if hello is None:
+            raise RuntimeError("the rdflib worker did not start")
+        self.load_ms = hello["load_ms"]
+
+    def _read(self, timeout: float) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the rdflib worker exited")
+        return json.loads(line)
+
+    def ask(self, text: str, runs: int, budget_ms: float, timeout: float) -> dict[str, Any] | None:
+        """The worker's answer, or None after killing it when it takes longer than ``timeout`` s."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"text": text, "runs": runs, "budget_ms": budget_ms}) + "\n")
+        self.proc.stdin.flush()
+        resp = self._read(timeout + budget_ms / 1000 * 1.5)
+        if resp is None:
+            self.stop()
+        return resp
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def bench_rdflib(release: Path, vs: list[Variant], runs: int, budget_ms: float, timeout: float) -> None:
+    log(f"4. the same queries on rdflib's SPARQL engine (child process; {timeout:g} s timeout per query)")
+    worker = RdflibWorker(release)
+    try:
+        for v in vs:
+            if not v.text:
+                v.rdf_error = "not run (failed on pyoxigraph)"
+                continue
+            try:
+                resp = worker.ask(v.text, runs, budget_ms, timeout)
+            except Exception as exc:  # the worker itself failed: report and carry on with a new one
+                worker.stop()
+                v.rdf_error = short_error(exc, 200)
+                continue
+            if resp is None:
+                v.rdf_error = f"TIMEOUT: stopped after {timeout:g} s"
+            elif "error" in resp:
+                v.rdf_error = resp["error"]
+                v.rdf_prep = resp.get("prep", math.nan)
+            else:
+                v.rdf, v.rdf_prep = resp["times"], resp["prep"]
+                v.rdf_rows = len(resp["rows"])
+                v.rdf_diff = differing_columns(v.ox_rows, resp["rows"], v.cols)
+            log(f"   {v.name} [{v.label}]: rdflib {ms(med(v.rdf))} ms, {v.rdf_rows} rows {v.rdf_error}")
+    finally:
+        worker.stop()
+
+
+def report_queries(vs: list[Variant], runs: int, rdf_runs: int, budget_ms: float, timeout: float) -> None:
+    section(f"3. Named queries in process, embedded store (pyoxigraph); ms, median and p95 of n runs after 1 warm-up; "
             f"target p50 <= {TARGET_QUERY_MS:g} ms")
     out("api = kg.query(name, **params).rows (resolve CURIEs, bind, syntax gate, run, convert to Python values);")
     out("raw = pyoxigraph Store.query(bound text) with every solution read (the engine alone);")
-    out("variant 'required' binds only the required parameters, 'all' gives every parameter its header example.")
+    out("variant 'required' binds only the required parameters, 'all' gives every parameter its header example;")
+    out(f"n = {runs} runs, fewer (at least 5) when a query would take over {budget_ms / 1000:g} s.")
     out()
     rows = []
     for v in vs:
         a = med(v.api)
         flag = "" if v.error or math.isnan(a) else ("SLOW" if a > TARGET_QUERY_MS else "ok")
-        rows.append((v.name, v.label, v.rows if v.rows >= 0 else "-", ms(a), ms(p95(v.api)), ms(med(v.raw)),
-                     ms(p95(v.raw)), ms(a - med(v.raw)) if v.api and v.raw else "-", flag, v.error))
-    out(table(("query", "variant", "rows", "api p50", "api p95", "raw p50", "raw p95", "api-raw", "<=2ms", "error"),
-              rows, right=(2, 3, 4, 5, 6, 7)))
-    ok = [v for v in vs if v.api]
-    slow = [v for v in ok if med(v.api) > TARGET_QUERY_MS]
+        rows.append((v.name, v.label, v.rows if v.rows >= 0 else "-", len(v.api), ms(a), ms(p95(v.api)),
+                     ms(med(v.raw)), ms(p95(v.raw)), ms(a - med(v.raw)) if v.api and v.raw else "-",
+                     f"{a / med(v.raw):.1f}x" if v.api and v.raw else "-", flag, v.error))
+    out(table(("query", "variant", "rows", "n", "api p50", "api p95", "raw p50", "raw p95", "api-raw", "api/raw",
+               "<=2ms", "error"), rows, right=(2, 3, 4, 5, 6, 7, 8, 9)))
+    ok = [v for v in vs if v.api and v.raw]
     if ok:
+        slow = sorted((v for v in ok if med(v.api) > TARGET_QUERY_MS), key=lambda v: -med(v.api))
+        slow_raw = [v for v in ok if med(v.raw) > TARGET_QUERY_MS]
         out()
-        out(f"{len(ok)} variants of {len({v.name for v in vs})} queries; api p50 median {ms(med([med(v.api) for v in ok]))} ms, "
-            f"max {ms(max(med(v.api) for v in ok))} ms; raw p50 median {ms(med([med(v.raw) for v in ok]))} ms; "
-            f"API overhead (api-raw) median {ms(med([med(v.api) - med(v.raw) for v in ok]))} ms.")
-        out(f"above the {TARGET_QUERY_MS:g} ms target: " +
-            (", ".join(f"{v.name} [{v.label}] {ms(med(v.api))} ms" for v in slow) if slow else "none"))
+        out(f"{len(ok)} variants of {len({v.name for v in vs})} queries: api p50 median {ms(med([med(v.api) for v in ok]))} ms "
+            f"(max {ms(max(med(v.api) for v in ok))}); raw p50 median {ms(med([med(v.raw) for v in ok]))} ms "
+            f"(max {ms(max(med(v.raw) for v in ok))}); API overhead api-raw median "
+            f"{ms(med([med(v.api) - med(v.raw) for v in ok]))} ms.")
+        out(f"api p50 above {TARGET_QUERY_MS:g} ms: {len(slow)} of {len(ok)} variants; the engine alone (raw) is above it "
+            f"for {len(slow_raw)}.")
+        if slow:
+            out("slowest (api p50): " + ", ".join(f"{v.name} [{v.label}] {ms(med(v.api))}" for v in slow[:8]))
 
-    section(f"4. The same bound query texts on rdflib's SPARQL engine (prepareQuery once, then g.query(prepared); "
-            f"median of {rdf_runs} after 1 warm-up)")
+    section("4. The same bound query texts on rdflib's SPARQL engine (prepareQuery once, then g.query(prepared); "
+            "median of n runs after 1 warm-up)")
     out("ratio = rdflib p50 / pyoxigraph raw p50 (engine vs engine); rows and values compared with pyoxigraph's.")
-    out("'values' compares each column's multiset of values (numbers to 6 significant digits); it names the columns")
-    out("that differ, e.g. GROUP_CONCAT order, ROUND/division precision or property-path semantics.")
+    out(f"n = {rdf_runs} runs, fewer when a query would take over {budget_ms / 1000:g} s (n=0: only the warm-up run, "
+        f"shown as its time); a query still running after {timeout:g} s is stopped (rdflib runs in a child process).")
+    out("'values' compares each column's multiset of values (numbers to 6 significant digits) and names the columns")
+    out("that differ (e.g. GROUP_CONCAT order, ROUND/division precision, property-path semantics).")
     out()
     rows = []
     for v in vs:
         if v.rdf_error:
-            rows.append((v.name, v.label, ms(med(v.raw)), "-", "-", "-", v.rows if v.rows >= 0 else "-", "-", "-", "-",
-                         v.rdf_error[:60]))
+            rows.append((v.name, v.label, ms(med(v.raw)), "-", "-", "-", ms(v.rdf_prep), v.rows if v.rows >= 0 else "-",
+                         "-", "-", "-", v.rdf_error[:70]))
             continue
         count = "same" if v.rdf_rows == v.rows else f"MISMATCH ({v.rdf_rows - v.rows:+d})"
         values = "same" if not v.rdf_diff else "differ: " + ",".join(v.rdf_diff)
-        rows.append((v.name, v.label, ms(med(v.raw)), ms(med(v.rdf)), ratio(med(v.rdf), med(v.raw)),
+        rows.append((v.name, v.label, ms(med(v.raw)), len(v.rdf), ms(med(v.rdf)), ratio(med(v.rdf), med(v.raw)),
                      ms(v.rdf_prep), v.rows, v.rdf_rows, count, values if len(values) < 60 else values[:57] + "...", ""))
-    out(table(("query", "variant", "oxi p50", "rdflib p50", "ratio", "rdflib prep", "oxi rows", "rdflib rows",
-               "count", "values", "error"), rows, right=(2, 3, 4, 5, 6, 7)))
+    out(table(("query", "variant", "oxi p50", "n", "rdflib p50", "ratio", "rdflib prep", "oxi rows", "rdflib rows",
+               "count", "values", "error"), rows, right=(2, 3, 4, 5, 6, 7, 8)))
     done = [v for v in vs if v.rdf and v.raw]
     if done:
         rs = [med(v.rdf) / med(v.raw) for v in done]
         out()
-        out(f"rdflib/pyoxigraph over {len(done)} variants: median {med(rs):.0f}x, min {min(rs):.1f}x, max {max(rs):.0f}x; "
-            f"sum of medians {ms(sum(med(v.rdf) for v in done))} vs {ms(sum(med(v.raw) for v in done))} ms. "
+        out(f"rdflib/pyoxigraph over {len(done)} variants that ran on both: median {med(rs):.0f}x, min {min(rs):.1f}x, "
+            f"max {max(rs):.0f}x; sum of p50s {ms(sum(med(v.rdf) for v in done))} vs {ms(sum(med(v.raw) for v in done))} ms. "
             f"(The first prepareQuery includes rdflib's one-off grammar set-up.)")
     mism = [v for v in vs if not v.rdf_error and (v.rdf_rows != v.rows or v.rdf_diff)]
     errs = [v for v in vs if v.rdf_error and v.text]
     out(f"row-count mismatches: {sum(1 for v in mism if v.rdf_rows != v.rows)}; value differences: "
-        f"{sum(1 for v in mism if v.rdf_diff)}; rdflib errors: {len(errs)}")
+        f"{sum(1 for v in mism if v.rdf_diff)}; rdflib errors or timeouts: {len(errs)}")
     for v in mism:
         out(f"  {v.name} [{v.label}]: pyoxigraph {v.rows} rows, rdflib {v.rdf_rows} rows"
             + (f"; differing columns: {', '.join(v.rdf_diff)}" if v.rdf_diff else ""))
     for v in errs:
-        out(f"  {v.name} [{v.label}] rdflib error: {v.rdf_error}")
+        out(f"  {v.name} [{v.label}]: {v.rdf_error}")
 
 
 def bench_breakdown(release: Path, vs: list[Variant], runs: int) -> None:
     """Where kg.query() spends its time beyond the engine, summed over all variants."""
+    from pyoxigraph import Store
+
     import npkg
     from npkg import catalog
     from npkg.bindings import bind
     from npkg.store.embedded import EmbeddedStore
     from npkg.syntax import _max_nesting, check_query, uses_dataset_clause, uses_service
-    from pyoxigraph import Store
 
     kg = npkg.open(release=release)
     ok = [v for v in vs if v.api and v.text]
@@ -471,7 +568,7 @@ def bench_breakdown(release: Path, vs: list[Variant], runs: int) -> None:
     n = max(5, runs // 3)
     rows = []
     for label, fn in stages.items():
-        per = [med(timeit(lambda v=v: fn(v), n)) for v in ok]
+        per = [med(adaptive_runs(lambda v=v, fn=fn: fn(v), n, 500, minimum=3)) for v in ok]
         rows.append((label, ms(sum(per)), ms(med(per)), ms(max(per))))
     raw = [med(v.raw) for v in ok]
     rows.append(("engine alone (raw, from section 3)", ms(sum(raw)), ms(med(raw)), ms(max(raw))))
@@ -560,13 +657,14 @@ def bench_load_rss(release: Path, vs: list[Variant], n: int = 3) -> None:
               right=(1, 2, 3, 4)))
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump([v.text for v in vs if v.text], fh)
+        json.dump([v.text for v in vs if v.text and v.rdf], fh)
         texts = fh.name
     try:
         res = {}
         for label, code, args in (("npkg: import, npkg.open(), every named query (both variants), .rows",
                                    RSS_NPKG, [str(release)]),
-                                  ("rdflib: import, parse the release, every bound query text prepared and run",
+                                  (f"rdflib: import, parse the release, prepare and run the {sum(1 for v in vs if v.rdf)} "
+                                   f"bound texts that finished in section 4",
                                    RSS_RDFLIB, [str(release), texts])):
             t, proc = wall([PY, "-c", code, *args])
             if proc.returncode != 0:
@@ -623,10 +721,15 @@ def bench_build() -> None:
 
 # --------------------------------------------------------------------------------------- main
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--rdflib-worker":  # internal: the child process of section 4
+        return rdflib_worker(sys.argv[2])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=30, help="in-process runs per query on pyoxigraph (default 30)")
-    ap.add_argument("--rdflib-runs", type=int, default=None,
-                    help="runs per query on rdflib (default: --runs / 3, at least 5)")
+    ap.add_argument("--rdflib-runs", type=int, default=None, help="runs per query on rdflib (default: --runs / 3, at least 5)")
+    ap.add_argument("--budget", type=float, default=1.5, metavar="S",
+                    help="time allowed per query and engine before fewer runs are taken (default 1.5 s)")
+    ap.add_argument("--rdflib-timeout", type=float, default=10.0, metavar="S",
+                    help="stop an rdflib query after this long and report a timeout (default 10 s)")
     ap.add_argument("--procs", type=int, default=9, help="fresh processes for the import and CLI timings (default 9)")
     ap.add_argument("--release", type=Path, default=None, help="release N-Triples (default ontology/release/npkg.nt)")
     ap.add_argument("--skip-build", action="store_true", help="skip section 6 (npkg build / validate)")
@@ -637,19 +740,24 @@ def main() -> int:
         sys.stderr.write(f"no release at {release}; run `npkg build` first\n")
         return 2
     rdf_runs = args.rdflib_runs or max(5, args.runs // 3)
+    budget_ms = args.budget * 1000
     t0 = time.perf_counter()
     out("npkg query benchmark (benchmarks/bench_queries.py)")
     machine(release)
     bare = bench_import(args.procs)
     bench_cli(args.procs, release if args.release else None, bare)
-    vs = bench_queries(release, args.runs, rdf_runs)
-    report_queries(vs, args.runs, rdf_runs)
+    vs = bench_queries(release, args.runs, budget_ms)
+    bench_rdflib(release, vs, rdf_runs, budget_ms, args.rdflib_timeout)
+    report_queries(vs, args.runs, rdf_runs, budget_ms, args.rdflib_timeout)
     bench_breakdown(release, vs, args.runs)
     bench_load_rss(release, vs)
     if not args.skip_build:
         bench_build()
     out()
-    out(f"total benchmark time {time.perf_counter() - t0:.0f} s")
+    out(f"total benchmark time {time.perf_counter() - t0:.0f} s; load average at the end "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (a load well above 0 at the start or end means other processes shared the CPUs: compare ratios, "
+          "not absolute times)")
     return 0
 
 

@@ -7,7 +7,14 @@ import pytest
 
 from npkg.errors import CurieError, ParameterError, UnknownQueryError
 
-from .conftest import AMITRIPTYLINE_CHEBI, DULOXETINE_DRUGBANK, NEUROPATHIC_PAIN_HP, POSTHERPETIC_NEURALGIA, SNRI, TCA
+from .conftest import (
+    AMITRIPTYLINE_CHEBI,
+    DULOXETINE_DRUGBANK,
+    NEUROPATHIC_PAIN_HP,
+    POSTHERPETIC_NEURALGIA,
+    SNRI,
+    TCA,
+)
 
 
 @pytest.mark.parametrize("identifier", [
@@ -31,7 +38,7 @@ def test_conditions_resolve_from_mondo_hp_and_mesh(kg: Any) -> None:
 
 
 def test_unknown_ids_get_a_clear_message_and_close_matches(kg: Any) -> None:
-    with pytest.raises(CurieError, match="not in the graph.*did you mean.*NPKG:amitriptyline"):
+    with pytest.raises(CurieError, match=r"not in the graph.*did you mean.*NPKG:amitriptyline"):
         kg.resolve("NPKG:amitriptylin")
     with pytest.raises(CurieError, match="unknown prefix 'FOO'"):
         kg.resolve("FOO:123")
@@ -75,13 +82,13 @@ def test_mechanisms_keep_negative_findings(kg: Any) -> None:
 
 
 def test_parameter_errors_name_the_parameter_and_expected_kind(kg: Any) -> None:
-    with pytest.raises(UnknownQueryError, match="available queries: .*efficacy-by-condition"):
+    with pytest.raises(UnknownQueryError, match=r"available queries: .*efficacy-by-condition"):
         kg.query("no-such-query")
-    with pytest.raises(ParameterError, match="unknown parameter.*colour.*expected: condition"):
+    with pytest.raises(ParameterError, match=r"unknown parameter.*colour.*expected: condition"):
         kg.query("efficacy-by-condition", colour="red")
     with pytest.raises(ParameterError, match="missing required parameter group"):
         kg.query("alternatives-for-group")
-    with pytest.raises(ParameterError, match="'ten' is not one of NNT"):
+    with pytest.raises(ParameterError, match=r"'ten' is not one of NNT"):
         kg.query("efficacy-by-condition", measure="ten")
 
 

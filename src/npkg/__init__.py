@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from npkg.api import KnowledgeGraph
 
 
-def open(endpoint: str | None = None, **kwargs: Any) -> KnowledgeGraph:  # noqa: A001 - the public factory name
+def open(endpoint: str | None = None, **kwargs: Any) -> KnowledgeGraph:
     """Open npkg: the embedded store by default, or a remote SPARQL endpoint by URL."""
     from npkg.api import open_graph
 

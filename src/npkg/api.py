@@ -65,7 +65,7 @@ class QueryResult:
     def to_dataframe(self) -> Any:
         """A pandas DataFrame (pandas is optional and imported only here)."""
         try:
-            import pandas as pd
+            import pandas as pd  # type: ignore[import-untyped,unused-ignore]
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe() needs pandas: pip install pandas") from exc
         return pd.DataFrame(self.rows, columns=list(self.columns))
@@ -166,7 +166,8 @@ class KnowledgeGraph:
             value = params.get(p.name)
             if value is None or value == "":
                 if p.required:
-                    raise ParameterError(f"query {nq.name!r}: missing required parameter {p.name} ({p.kind}), e.g. {p.example}")
+                    raise ParameterError(
+                        f"query {nq.name!r}: missing required parameter {p.name} ({p.kind}), e.g. {p.example}")
                 continue
             out[p.name] = [self._convert(nq.name, p, value)]
         return out
@@ -205,7 +206,8 @@ class KnowledgeGraph:
         """Label index: lower-cased label or synonym -> npkg IRIs; and IRI -> preferred label."""
         raw = self.store.select(
             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-            "SELECT ?e ?l ?pref WHERE { { ?e rdfs:label ?l BIND(true AS ?pref) } UNION { ?e skos:altLabel ?l BIND(false AS ?pref) }"
+            "SELECT ?e ?l ?pref WHERE { { ?e rdfs:label ?l BIND(true AS ?pref) }"
+            " UNION { ?e skos:altLabel ?l BIND(false AS ?pref) }"
             " FILTER (isIRI(?e) && STRSTARTS(STR(?e), \"https://w3id.org/npkg/\")) }")
         index: dict[str, set[str]] = defaultdict(set)
         preferred: dict[str, str] = {}
@@ -255,9 +257,9 @@ class KnowledgeGraph:
         index, preferred = self._labels
         if text.startswith(("http://", "https://")) or _CURIE_LIKE.match(text):
             prefix = text.split(":", 1)[0]
-            if not text.startswith(("http://", "https://")) and canonical_prefix(prefix) is None:
-                if text.lower() in index:
-                    return self._pick(text, index[text.lower()])
+            is_iri = text.startswith(("http://", "https://"))
+            if not is_iri and canonical_prefix(prefix) is None and text.lower() in index:
+                return self._pick(text, index[text.lower()])
             curie = normalize_curie(text)
             if curie.startswith("NPKG:"):
                 if expand(curie) not in preferred:
@@ -366,7 +368,7 @@ def open_graph(endpoint: str | None = None, *, release: Path | str | None = None
     if endpoint is not None:
         if not str(endpoint).startswith(("http://", "https://")):
             raise BackendError(f"{endpoint!r} is not an http(s) SPARQL endpoint URL")
-        from npkg.store.remote import RemoteStore
+        from npkg.store.remote import RemoteStore  # type: ignore[import-untyped,unused-ignore]
 
         return KnowledgeGraph(RemoteStore(endpoint, **kwargs))
     from npkg.store.embedded import EmbeddedStore

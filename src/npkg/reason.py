@@ -41,7 +41,9 @@ def java_executable() -> str:
     return java
 
 
-def run_reasoner(owl_xml: bytes, *, timeout: float = DEFAULT_TIMEOUT_S, namespace: str = "https://w3id.org/npkg/") -> ReasonerResult:
+def run_reasoner(
+    owl_xml: bytes, *, timeout: float = DEFAULT_TIMEOUT_S, namespace: str = "https://w3id.org/npkg/"
+) -> ReasonerResult:
     """Reason over an RDF/XML document in a killable child process."""
     java = java_executable()
     with tempfile.TemporaryDirectory(prefix="npkg-reason-") as tmp:

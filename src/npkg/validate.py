@@ -111,9 +111,9 @@ def run_shacl(triples: list[Triple], shapes_file: Path) -> list[Issue]:
 
 
 def _uses_service(shapes_graph: object) -> bool:
-    from npkg.syntax import uses_service
-
     import rdflib
+
+    from npkg.syntax import uses_service
 
     g = shapes_graph
     assert isinstance(g, rdflib.Graph)

@@ -9,13 +9,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from npkg import __version__
 from npkg.errors import EXIT_RUNTIME, EXIT_USAGE, NpkgError
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 already; keep the message short
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 already; keep the message short
         self.print_usage(sys.stderr)
         sys.stderr.write(f"npkg: error: {message}\n")
         raise SystemExit(EXIT_USAGE)

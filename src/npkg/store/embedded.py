@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, QueryTriples, RdfFormat, Store as OxStore
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, QueryTriples, RdfFormat
+from pyoxigraph import Store as OxStore
 
 from npkg.bindings import bind
 from npkg.errors import BackendError, ParseError, UsageError

@@ -246,7 +246,7 @@ def test_rdf_positive_refused_on_purpose(test: W3CTest | None) -> None:
     from npkg.errors import ParseError
 
     test = _require(test)
-    reason, needle = EXPECTED_REFUSALS[test.iri]
+    _reason, needle = EXPECTED_REFUSALS[test.iri]
     with pytest.raises(ParseError, match=needle):
         _parse(test)
     list(parse(test.path.read_bytes(), format=_rdf_format(test), base_iri=test.action_iri))

@@ -22,8 +22,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+#: command-group modules under npkg.cli; each has register(subparsers). One module per group.
+COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "serve_cmds", "docs_cmds")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from npkg.cli import build_cmds, query_cmds
+    import importlib
 
     parser = _Parser(prog="npkg", description="npkg: neuropathic-pain pharmacology knowledge graph")
     parser.add_argument("--version", action="version", version=f"npkg {__version__}")
@@ -31,8 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", help="path of an npkg release file (.nt/.ttl) or an on-disk store directory")
     parser.add_argument("--endpoint", help="SPARQL 1.1 endpoint URL to query instead of the embedded store")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    query_cmds.register(sub)
-    build_cmds.register(sub)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"npkg.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"npkg.cli.{name}":
+                raise
+            continue  # a command group not present in this version
+        module.register(sub)
     return parser
 
 

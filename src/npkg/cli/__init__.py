@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: command-group modules under npkg.cli; each has register(subparsers). One module per group.
-COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "serve_cmds", "docs_cmds")
+COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "remote_cmds", "serve_cmds", "store_cmds", "docs_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Compile the edited ontology and curated tables into checked, deterministic release files."""

@@ -129,12 +129,14 @@ def test_hanging_reasoner_is_killed_at_the_deadline(tmp_path: Path, monkeypatch:
     assert elapsed < 10, f"run_reasoner returned after {elapsed:.1f} s with a 2 s deadline"
     assert info.value.exit_code == 3
 
-    assert pidfile.exists(), "the fake Java was never started; the deadline hit before the reasoner ran"
-    pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 3
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid), f"the reasoner's Java process {pid} outlived the timeout"
+    # The fake Java normally starts ~0.2 s in; on a very loaded machine the deadline may come
+    # first, and then only the child Python (checked below) can be left behind.
+    if pidfile.exists():
+        pid = int(pidfile.read_text())
+        deadline = time.monotonic() + 3
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid), f"the reasoner's Java process {pid} outlived the timeout"
     # nor is the child Python process (its argv carries the fake Java path) left behind
     assert _processes_mentioning(str(fake_java)) == []
 

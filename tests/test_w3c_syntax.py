@@ -309,12 +309,21 @@ def test_sparql_totals() -> None:
     assert outcome == Counter({("PositiveSyntaxTest11", True): 63, ("NegativeSyntaxTest11", False): 31})
 
 
-def test_custom_function_is_valid_syntax_not_a_crash() -> None:
+def test_custom_function_is_valid_syntax_not_a_crash(tmp_path: Path) -> None:
     """syntax-select-expr-04 calls an unknown extension function: valid SPARQL.
 
     pyoxigraph raises RuntimeError ("custom function ... is not supported") after parsing;
-    check_query must not let that escape as if it were a syntax error or a crash.
+    check_query must accept the text, and running it must give a usage error (exit 2), not a
+    RuntimeError traceback.
     """
+    from npkg.errors import UsageError
+    from npkg.store.embedded import EmbeddedStore
     from npkg.syntax import check_query
 
-    check_query("PREFIX : <http://example/>\nSELECT (:function(?x + ?y) AS ?F) ?z {}")
+    text = "PREFIX : <http://example/>\nSELECT (:function(?x + ?y) AS ?F) ?z {}"
+    check_query(text)
+    empty = tmp_path / "empty.nt"
+    empty.write_bytes(b"")
+    with pytest.raises(UsageError, match="not supported") as info:
+        EmbeddedStore(empty).select(text)
+    assert info.value.exit_code == 2

@@ -61,6 +61,8 @@ class EmbeddedStore:
             from npkg.syntax import _position, _reason
 
             raise ParseError(f"query:{_position(exc)}: {_reason(exc)}") from None
+        except RuntimeError as exc:  # valid SPARQL pyoxigraph cannot plan, e.g. an unknown custom function
+            raise UsageError(f"query: {exc}") from None
         except OSError as exc:
             raise BackendError(f"embedded store error: {exc}") from None
 

@@ -23,6 +23,8 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_QUERY_BYTES = 1024 * 1024
 #: nesting of [ ] ( ) { } deeper than this is refused before parsing
 MAX_NESTING = 128
+#: more operators (!, +, -, *, /, ||, &&, UNION, path steps) than this in one query is refused
+MAX_OPERATORS = 2000
 
 FORMATS = {
     ".ttl": RdfFormat.TURTLE,
@@ -184,6 +186,7 @@ def parse_rdf_file(path: Path, fmt: RdfFormat | None = None, display: str | None
 
 
 _STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_OPERATORS = re.compile(r"\|\||&&|!|\+|(?<![\w?$])-|\*|/|\^|\bUNION\b", re.IGNORECASE)
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 _DATASET = re.compile(r"(?<![?$\w])FROM\b", re.IGNORECASE)
 
@@ -214,6 +217,10 @@ def precheck_query(text: str, display: str = "query", *, allow_service: bool = F
         raise ParseError(f"{display}: query is over the {MAX_QUERY_BYTES}-byte limit")
     if _max_nesting(text.encode("utf-8", "surrogatepass")) > MAX_NESTING:
         raise ParseError(f"{display}: nesting too deep (limit {MAX_NESTING})")
+    operators = len(_OPERATORS.findall(_STRIP.sub(" ", text)))
+    if operators > MAX_OPERATORS:
+        # pyoxigraph's recursive-descent parser overflows the stack on very long operator chains
+        raise ParseError(f"{display}: query too complex ({operators} operators, limit {MAX_OPERATORS})")
 
 
 def check_query(text: str, display: str = "query", *, allow_service: bool = False) -> None:

@@ -18,6 +18,7 @@ from npkg import vocab
 from npkg.build.compile import Compiled, compile_project
 from npkg.build.release import assemble, build_lock, release_info, render, serialise, write_release
 from npkg.errors import DataError
+from npkg.mappings import SSSOM_FILE, sssom_for_release
 from npkg.reason import DEFAULT_TIMEOUT_S, ReasonerResult, check, run_reasoner
 from npkg.syntax import parse_rdf_file
 from npkg.validate import ValidationReport, validate_graph
@@ -78,7 +79,7 @@ def build(root: Path, *, reason: bool = True, timeout: float = DEFAULT_TIMEOUT_S
             raise DataError([f"{i.focus} {i.path}: {i.message}{' [' + i.value + ']' if i.value else ''} ({i.component})"
                              for i in res.report.errors])
         t0 = time.perf_counter()
-        res.files = render(res.base, res.full)
+        res.files = render(res.base, res.full, {SSSOM_FILE: sssom_for_release(root, res.base)})
         write_release(out_dir or root / "ontology" / "release", res.files)
         res.timings["write"] = time.perf_counter() - t0
     return res

@@ -95,11 +95,13 @@ def serialise(triples: list[Triple], fmt: RdfFormat) -> bytes:
     return data
 
 
-def render(base: list[Triple], full: list[Triple]) -> dict[str, bytes]:
+def render(base: list[Triple], full: list[Triple], extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Serialise base and full in every format; ``extra`` files (the SSSOM table) join the SHA256SUMS manifest."""
     files: dict[str, bytes] = {}
     for name, triples in (("npkg-base", base), ("npkg", full)):
         for ext, fmt in OUTPUTS.items():
             files[f"{name}.{ext}"] = serialise(triples, fmt)
+    files.update(extra or {})
     manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = manifest.encode()
     return files

@@ -206,8 +206,8 @@ class KnowledgeGraph:
         """Label index: lower-cased label or synonym -> npkg IRIs; and IRI -> preferred label."""
         raw = self.store.select(
             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-            "SELECT ?e ?l ?pref WHERE { { ?e rdfs:label ?l BIND(true AS ?pref) }"
-            " UNION { ?e skos:altLabel ?l BIND(false AS ?pref) }"
+            "SELECT ?e ?l ?pref WHERE { { ?e rdfs:label ?l BIND(\"label\" AS ?pref) }"
+            " UNION { ?e skos:altLabel ?l BIND(\"synonym\" AS ?pref) }"
             " FILTER (isIRI(?e) && STRSTARTS(STR(?e), \"https://w3id.org/npkg/\")) }")
         index: dict[str, set[str]] = defaultdict(set)
         preferred: dict[str, str] = {}
@@ -215,7 +215,7 @@ class KnowledgeGraph:
             e, lab, pref = row["e"], row["l"], row["pref"]
             if isinstance(e, IRI) and isinstance(lab, Lit):
                 index[lab.value.lower()].add(e.value)
-                if isinstance(pref, Lit) and pref.value == "true":
+                if isinstance(pref, Lit) and pref.value == "label":  # a string marker: engines differ on booleans
                     preferred.setdefault(e.value, lab.value)
         return dict(index), preferred
 

@@ -187,7 +187,7 @@ def parse_rdf_file(path: Path, fmt: RdfFormat | None = None, display: str | None
 
 _STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
 _OPERATORS = re.compile(r"\|\||&&|!|\+|(?<![\w?$])-|\*|/|\^|\bUNION\b", re.IGNORECASE)
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+_SERVICE = re.compile(r"(?<![?$:\w-])SERVICE(?=\s|<|\?|\$|#)", re.IGNORECASE)
 _DATASET = re.compile(r"(?<![?$\w])FROM\b", re.IGNORECASE)
 
 
@@ -196,6 +196,8 @@ def uses_service(text: str) -> bool:
 
     >>> uses_service('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }'), uses_service('SELECT ("SERVICE" AS ?x) {}')
     (True, False)
+    >>> uses_service('SELECT ?service { ?s ex:service ?service }'), uses_service('SELECT * { SERVICE SILENT <http://x/> {} }')
+    (False, True)
     """
     return bool(_SERVICE.search(_STRIP.sub(" ", text)))
 

@@ -609,7 +609,8 @@ class _Compiler:
                 self.add(s, NamedNode(V("doseLimiting")), Literal("true" if dl == "yes" else "false", datatype=XSD_BOOLEAN))
             self.text(s, "mechanismNote", row["mechanism"])
             self.sourced(row, s)
-            self.add(s, LABEL, en(" ".join(x for x in (row["subject"], rel.replace("_", " "), row["object"] or row["effect"]) if x)))
+            words = (row["subject"], rel.replace("_", " "), row["object"] or row["effect"])
+            self.add(s, LABEL, en(" ".join(x for x in words if x)))
 
 
 def _rdf_list(by_subject: dict[object, list[Triple]], head: object) -> list[object]:

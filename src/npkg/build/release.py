@@ -56,6 +56,9 @@ def release_info(root: Path) -> ReleaseInfo:
         raise DataError([f"{path}: cannot read release metadata ({exc}); expected {{\"version\", \"date\"}}"]) from None
 
 
+_CONTENTS = {"-base": "base: npkg terms and curated data", "": "full: base plus imported external term labels"}
+
+
 def header(info: ReleaseInfo, iri: str, kind: str) -> list[Triple]:
     o = NamedNode(iri)
     dc = vocab.DCTERMS
@@ -67,8 +70,7 @@ def header(info: ReleaseInfo, iri: str, kind: str) -> list[Triple]:
         Triple(o, NamedNode(dc + "date"), Literal(info.date)),
         Triple(o, NamedNode(PAV_CREATED_WITH), Literal(f"npkg {__version__}")),
         Triple(o, NamedNode(vocab.RDFS_COMMENT), Literal(
-            f"npkg release {info.date} ({'base: npkg terms and curated data' if kind == '-base' else 'full: base plus imported external term labels'}). "
-            "Content licensed CC BY 4.0; code MIT.", language="en")),
+            f"npkg release {info.date} ({_CONTENTS[kind]}). Content licensed CC BY 4.0; code MIT.", language="en")),
     ]
 
 

@@ -402,8 +402,6 @@ def test_malformed_turtle_fails_with_position(case: str, project: Path, good: Go
     assert leftovers(project) == []
 
 
-@pytest.mark.xfail(strict=True, reason="faults.md row 2 asks the unknown-prefix error to list the declared "
-                                       "prefixes; the gate reports pyoxigraph's message only")
 def test_unknown_prefix_lists_declared_prefixes() -> None:
     from pyoxigraph import RdfFormat
 

@@ -37,6 +37,7 @@ FORMATS = {
     ".jsonld": RdfFormat.JSON_LD,
 }
 DATASET_FORMATS = {RdfFormat.N_QUADS, RdfFormat.TRIG}
+_PREFIX_DECL = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*|)\s*:", re.IGNORECASE)
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -154,7 +155,11 @@ def parse_rdf_bytes(data: bytes, fmt: RdfFormat, display: str, base_iri: str | N
     try:
         items = list(parse(data, format=fmt, base_iri=base_iri))
     except SyntaxError as exc:
-        raise ParseError(f"{display}:{_position(exc)}: {_reason(exc)}") from None
+        reason = _reason(exc)
+        if "has not been declared" in reason:
+            declared = sorted(set(_PREFIX_DECL.findall(data.decode("utf-8", "replace"))))
+            reason += f"; declared prefixes: {', '.join(p + ':' for p in declared) or 'none'}"
+        raise ParseError(f"{display}:{_position(exc)}: {reason}") from None
     except (ValueError, OSError) as exc:
         raise ParseError(f"{display}: {exc}") from None
     out: list[Triple | Quad] = []

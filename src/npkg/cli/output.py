@@ -36,7 +36,7 @@ def render(result: QueryResult, fmt: str, stream: TextIO | None = None) -> str:
     rows = [[_cell(r[c]) for c in result.columns] for r in result.rows]
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a lone CR in a value then gets quoted
         w.writerow(result.columns)
         w.writerows(rows)
         return buf.getvalue()

@@ -33,7 +33,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from npkg.bindings import render_term
 from npkg.errors import BackendError, UsageError
+from npkg.store import IRI
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +97,13 @@ class _Client:
         self.layout = layout
         self.timeout = timeout
         handlers: list[urllib.request.BaseHandler] = []
+        self.mgr: urllib.request.HTTPPasswordMgrWithDefaultRealm | None = None
         if user is not None and password is not None:
             mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in (layout.update, layout.gsp, layout.query):
                 mgr.add_password(None, url, user, password)
             handlers += [urllib.request.HTTPDigestAuthHandler(mgr), urllib.request.HTTPBasicAuthHandler(mgr)]
+            self.mgr = mgr
         self.opener = urllib.request.build_opener(*handlers)
 
     def request(self, method: str, url: str, data: bytes | None, headers: dict[str, str], what: str) -> bytes:
@@ -128,19 +132,48 @@ class _Client:
         body = urllib.parse.urlencode({"update": text}).encode("ascii")
         self.request("POST", self.layout.update, body, {"Content-Type": "application/x-www-form-urlencoded"}, what)
 
+    def _digest_authorization(self, method: str, url: str) -> str | None:
+        """Fetch the digest challenge with an empty request, so that a large body is sent once, authorised.
+
+        Virtuoso answers 401 and closes the connection while a megabyte-sized body is still being
+        sent; urllib then sees a broken pipe instead of retrying with credentials.
+        """
+        probe = urllib.request.Request(url, data=b"", method=method)
+        try:
+            with urllib.request.build_opener().open(probe, timeout=self.timeout):
+                return None
+        except urllib.error.HTTPError as exc:
+            challenge = exc.headers.get("WWW-Authenticate", "") or ""
+            if exc.code in (401, 403) and self.mgr is None:
+                raise BackendError(f"publish to {self.layout.query}: upload refused: HTTP {exc.code} {exc.reason} from "
+                                   f"{url.split('?')[0]} (the store needs credentials: --user/--password)") from None
+            if self.mgr is None or exc.code != 401 or not challenge.lower().startswith("digest "):
+                return None
+        except OSError:
+            return None
+        chal = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge[7:]))
+        auth = urllib.request.HTTPDigestAuthHandler(self.mgr).get_authorization(
+            urllib.request.Request(url, method=method), chal)
+        return f"Digest {auth}" if auth else None
+
     def put_graph(self, graph: str, data: bytes) -> None:
         url = f"{self.layout.gsp}?{urllib.parse.urlencode({self.layout.gsp_param: graph})}"
         # N-Triples is Turtle; text/turtle is the one media type every GSP server here accepts
-        self.request("PUT", url, data, {"Content-Type": "text/turtle; charset=utf-8"}, f"upload into <{graph}>")
+        headers = {"Content-Type": "text/turtle; charset=utf-8"}
+        auth = self._digest_authorization("PUT", url)
+        if auth:
+            headers["Authorization"] = auth
+        self.request("PUT", url, data, headers, f"upload into <{graph}>")
 
     def count(self, graph: str | None) -> int:
+        from npkg.store import IRI
         from npkg.store.remote import RemoteStore
 
-        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         store = RemoteStore(self.layout.query, timeout=self.timeout)
         if graph is None:
             return store.triple_count()
-        rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows
+        # the graph IRI is bound as a parameter like any other value, never formatted into the text
+        rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": [IRI(graph)]}).rows
         n = rows[0].get("n") if rows else None
         return int(getattr(n, "value", "-1"))
 
@@ -165,7 +198,9 @@ def publish(endpoint: str, release: Path, *, graph: str | None = None, user: str
     data, expected = release_ntriples(release)
     client = _Client(layout, user, password, timeout)
     tmp = f"urn:npkg:publish-tmp:{uuid.uuid4()}"
-    target = f"GRAPH <{graph}>" if graph else "DEFAULT"
+    # graph names cannot be VALUES-bound in an update: they go through the binding module's term
+    # renderer, which refuses anything that is not a valid absolute IRI
+    target = f"GRAPH {render_term(IRI(graph))}" if graph else "DEFAULT"
     log.info("publishing %d triples from %s to %s (%s) via <%s>", expected, release, endpoint, graph or "default graph", tmp)
     moved = False
     try:
@@ -174,7 +209,7 @@ def publish(endpoint: str, release: Path, *, graph: str | None = None, user: str
         if got != expected:
             raise BackendError(f"publish to {endpoint}: the temporary graph <{tmp}> holds {got} triples, expected "
                                f"{expected}; nothing was changed in the target")
-        client.update(f"MOVE SILENT GRAPH <{tmp}> TO {target}", f"swap <{tmp}> into the target")
+        client.update(f"MOVE SILENT GRAPH {render_term(IRI(tmp))} TO {target}", f"swap <{tmp}> into the target")
         moved = True
         final = client.count(graph)
         if final != expected:
@@ -182,7 +217,7 @@ def publish(endpoint: str, release: Path, *, graph: str | None = None, user: str
     finally:
         if not moved:
             try:
-                client.update(f"DROP SILENT GRAPH <{tmp}>", "drop the temporary graph")
+                client.update(f"DROP SILENT GRAPH {render_term(IRI(tmp))}", "drop the temporary graph")
             except BackendError as exc:
                 log.warning("could not drop the temporary graph <%s>: %s", tmp, exc)
     return PublishResult(endpoint, graph, expected, time.monotonic() - start)

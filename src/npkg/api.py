@@ -250,28 +250,36 @@ class KnowledgeGraph:
         return list(dict.fromkeys(out))[:5]
 
     def resolve(self, identifier: str) -> str:
-        """The npkg CURIE for a CURIE (any case), IRI, external identifier, label or synonym."""
+        """The npkg CURIE for a CURIE (any case), IRI, external identifier, label or synonym.
+
+        CURIEs and IRIs are answered with one small query each; only labels and synonyms (and
+        'did you mean' suggestions) need the label index, which is built on first use.
+        """
         text = identifier.strip()
         if not text:
             raise CurieError("empty identifier")
-        index, preferred = self._labels
-        if text.startswith(("http://", "https://")) or _CURIE_LIKE.match(text):
-            prefix = text.split(":", 1)[0]
-            is_iri = text.startswith(("http://", "https://"))
-            if not is_iri and canonical_prefix(prefix) is None and text.lower() in index:
-                return self._pick(text, index[text.lower()])
+        is_iri = text.startswith(("http://", "https://"))
+        if is_iri or (_CURIE_LIKE.match(text) and canonical_prefix(text.split(":", 1)[0]) is not None):
             curie = normalize_curie(text)
             if curie.startswith("NPKG:"):
-                if expand(curie) not in preferred:
+                if not self._exists(expand(curie)):
                     raise CurieError(f"{curie} is not in the graph", self._close(curie))
                 return curie
             mapped = self._mapped(curie)
             if not mapped:
                 raise CurieError(f"{curie} is a valid identifier but nothing in npkg maps to it")
             return mapped
+        index, _ = self._labels
         if text.lower() in index:
             return self._pick(text, index[text.lower()])
+        if _CURIE_LIKE.match(text):
+            normalize_curie(text)  # raises the unknown-prefix error with its suggestions
         raise CurieError(f"no npkg entity has the label or synonym {text!r}", self._close(text))
+
+    def _exists(self, iri: str) -> bool:
+        raw = self.store.select("SELECT ?l WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l } LIMIT 1",
+                                {"e": [IRI(iri)]})
+        return bool(raw.rows)
 
     def _pick(self, text: str, iris: set[str]) -> str:
         if len(iris) > 1:

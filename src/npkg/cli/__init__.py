@@ -24,9 +24,29 @@ class _Parser(argparse.ArgumentParser):
 
 #: command-group modules under npkg.cli; each has register(subparsers). One module per group.
 COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "remote_cmds", "serve_cmds", "store_cmds", "docs_cmds")
+#: which module defines a command: only that module is imported for a run (cold start), all for --help
+COMMAND_OWNERS = {
+    "queries": "query_cmds", "query": "query_cmds", "sparql": "query_cmds", "show": "query_cmds",
+    "search": "query_cmds", "stats": "query_cmds", "build": "build_cmds", "validate": "build_cmds",
+    "sssom": "mapping_cmds", "imports": "mapping_cmds", "check-xrefs": "mapping_cmds", "publish": "remote_cmds",
+    "serve": "serve_cmds", "load": "store_cmds", "docs": "docs_cmds", "plot": "docs_cmds", "diff": "docs_cmds",
+}
+_GLOBAL_WITH_VALUE = {"--store", "--endpoint"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: Sequence[str]) -> str | None:
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     import importlib
 
     parser = _Parser(prog="npkg", description="npkg: neuropathic-pain pharmacology knowledge graph")
@@ -35,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", help="path of an npkg release file (.nt/.ttl) or an on-disk store directory")
     parser.add_argument("--endpoint", help="SPARQL 1.1 endpoint URL to query instead of the embedded store")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    owner = COMMAND_OWNERS.get(_command_of(argv) or "") if argv is not None else None
+    for name in (owner,) if owner else COMMAND_MODULES:
         try:
             module = importlib.import_module(f"npkg.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -47,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="npkg: %(message)s")

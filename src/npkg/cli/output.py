@@ -10,9 +10,10 @@ import io
 import json
 import shutil
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from npkg.api import QueryResult
+if TYPE_CHECKING:
+    from npkg.api import QueryResult
 
 FORMATS = ("table", "tsv", "csv", "json")
 

@@ -863,14 +863,9 @@ def bench_build() -> None:
     log("6. npkg build and npkg validate in a temporary copy (about 15 s)")
     section("6. Build and validate (one run each, in a temporary copy of the sources)")
     with tempfile.TemporaryDirectory(prefix="npkg-bench-") as tmp:
-        t = Path(tmp)
-        (t / "ontology").mkdir()
-        shutil.copy2(ROOT / "ontology" / "npkg-edit.ttl", t / "ontology")
-        shutil.copy2(ROOT / "ontology" / "release.json", t / "ontology")
-        if (ROOT / "ontology" / "imports").is_dir():
-            shutil.copytree(ROOT / "ontology" / "imports", t / "ontology" / "imports")
-        for d in ("data", "shapes", "queries"):
-            shutil.copytree(ROOT / d, t / d)
+        from npkg.build import copy_sources
+
+        t = copy_sources(ROOT, Path(tmp))
         rows = []
         bt, b = wall([*npkg_cmd(), "build", "--root", str(t)])
         timing = next((line for line in b.stderr.splitlines() if "release written" in line),

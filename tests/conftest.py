@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,14 +24,9 @@ OLDER_ADULTS = "NPKG:group-older-adults"
 
 def copy_sources(dest: Path) -> Path:
     """A buildable copy of the project's sources (no release, no venv)."""
-    (dest / "ontology").mkdir(parents=True)
-    shutil.copy(ROOT / "ontology" / "npkg-edit.ttl", dest / "ontology")
-    shutil.copy(ROOT / "ontology" / "release.json", dest / "ontology")
-    if (ROOT / "ontology" / "imports").is_dir():
-        shutil.copytree(ROOT / "ontology" / "imports", dest / "ontology" / "imports")
-    for sub in ("data", "shapes", "queries"):
-        shutil.copytree(ROOT / sub, dest / sub)
-    return dest
+    from npkg.build import copy_sources as copy
+
+    return copy(ROOT, dest)
 
 
 @pytest.fixture(scope="session")

@@ -23,13 +23,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: command-group modules under npkg.cli; each has register(subparsers). One module per group.
-COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "remote_cmds", "serve_cmds", "store_cmds", "docs_cmds")
+COMMAND_MODULES = ("query_cmds", "build_cmds", "mapping_cmds", "remote_cmds", "serve_cmds", "store_cmds", "docs_cmds",
+                   "export_cmds")
 #: which module defines a command: only that module is imported for a run (cold start), all for --help
 COMMAND_OWNERS = {
     "queries": "query_cmds", "query": "query_cmds", "sparql": "query_cmds", "show": "query_cmds",
     "search": "query_cmds", "stats": "query_cmds", "build": "build_cmds", "validate": "build_cmds",
     "sssom": "mapping_cmds", "imports": "mapping_cmds", "check-xrefs": "mapping_cmds", "publish": "remote_cmds",
     "serve": "serve_cmds", "load": "store_cmds", "docs": "docs_cmds", "plot": "docs_cmds", "diff": "docs_cmds",
+    "export": "export_cmds",
 }
 _GLOBAL_WITH_VALUE = {"--store", "--endpoint"}
 

@@ -148,7 +148,12 @@ class KnowledgeGraph:
         """Run a named query; parameters are validated, resolved and bound, never formatted in."""
         nq = catalog.get(name, self._queries_dir)
         bindings = self.bind_params(nq, params)
-        raw = self.store.select(nq.text, bindings)
+        text = nq.text
+        if getattr(self.store, "plans_lateral", False):  # see npkg.lateral
+            from npkg.lateral import lateral_optionals
+
+            text = lateral_optionals(text)
+        raw = self.store.select(text, bindings)
         return QueryResult(nq.returns, raw)
 
     def sparql(self, text: str) -> QueryResult:

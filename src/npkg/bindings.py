@@ -5,15 +5,24 @@ pyoxigraph's IRI parser (a space, ``>``, ``{`` or a newline is refused) and lite
 written in N-Triples escaping by pyoxigraph itself, so ``x" } ; DROP ALL ; #`` stays one
 string value. The block goes right after the opening brace of the query's WHERE clause, where
 the named query expects its parameter variables.
+
+An optional parameter often restricts the rows through a pattern of its own (a condition and its
+subclasses, a class and its members). Written as ``FILTER (!BOUND(?p) || EXISTS {...})`` that
+pattern is tested row by row after everything else is joined, which at a million triples costs
+seconds; as a plain pattern it lets the engine start from the bound value. So a query line of
+the form ``#if ?p: PATTERN`` is a comment (the file as written is the query with ``?p`` unbound)
+that ``bind`` turns into ``PATTERN`` when ``?p`` is bound. Only fixed template lines are switched
+on, chosen by variable name; values still enter through the VALUES block alone.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pyoxigraph import Literal, NamedNode
 
+from npkg.catalog import CONDITIONAL
 from npkg.errors import ParameterError
 from npkg.store import IRI, BNode, Lit, Term
 
@@ -60,11 +69,23 @@ def render_values(bindings: Mapping[str, Sequence[Term]]) -> str:
     return "\n".join(blocks)
 
 
+def activate(query: str, bound: Iterable[str]) -> str:
+    """Switch on the ``#if ?var:`` lines whose variable is in ``bound``; the others stay comments.
+
+    >>> activate("SELECT * WHERE {\n  #if ?c: ?x ?p ?c .\n}", {"c"})
+    'SELECT * WHERE {\n  ?x ?p ?c .\n}'
+    """
+    names = set(bound)
+    return CONDITIONAL.sub(lambda m: m.group(1) + m.group(3) if m.group(2) in names else m.group(0), query)
+
+
 def bind(query: str, bindings: Mapping[str, Sequence[Term]] | None) -> str:
-    """Insert the VALUES blocks at the start of the WHERE group of ``query``."""
+    """Insert the VALUES blocks at the start of the WHERE group of ``query`` and switch on the
+    ``#if ?var:`` lines of the bound variables."""
     if not bindings:
         return query
     m = _WHERE.search(query)
     if m is None:
         raise ParameterError("the query has no WHERE clause to bind parameters into")
-    return query[: m.end()] + "\n" + render_values(bindings) + "\n" + query[m.end():]
+    values = render_values(bindings)
+    return activate(query[: m.end()], bindings) + "\n" + values + "\n" + activate(query[m.end():], bindings)

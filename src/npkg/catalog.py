@@ -8,7 +8,9 @@ Header lines (the files still run unchanged in any SPARQL tool)::
     # param: condition | CURIE | optional | a condition (npkg, MONDO, HP, MeSH...) | MONDO:0041052
     # returns: intervention interventionLabel ...
 
-A parameter binds the SPARQL variable of the same name through ``npkg.bindings``.
+A parameter binds the SPARQL variable of the same name through ``npkg.bindings``. A body line
+``#if ?param: PATTERN`` is switched on only when that optional parameter is bound (see
+``npkg.bindings``), so the file as written is the query with its optional parameters unbound.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from npkg.errors import NpkgError, UnknownQueryError
 
 KINDS = ("CURIE", "xref", "string", "integer", "decimal")
 _ENUM = re.compile(r"^enum\(([^)]*)\)$")
+#: a body line switched on when its variable is bound: ``  #if ?condition: ?c rdfs:subClassOf* ?condition .``
+CONDITIONAL = re.compile(r"^([ \t]*)#if \?([A-Za-z_][A-Za-z0-9_]*):[ \t]?(.*)$", re.MULTILINE)
+
+
+def conditional_vars(query: str) -> set[str]:
+    """Variables that switch on ``#if ?var:`` lines in ``query``."""
+    return {m.group(2) for m in CONDITIONAL.finditer(query)}
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,9 @@ def parse_header(path: Path) -> NamedQuery:
             raise NpkgError(f"{path}: header lacks '# {required}:'")
     if fields["name"] != path.stem:
         raise NpkgError(f"{path}: header name {fields['name']!r} differs from the file name")
+    optional = {p.name for p in params if not p.required}
+    for var in sorted(conditional_vars(text) - optional):
+        raise NpkgError(f"{path}: '#if ?{var}:' line does not name an optional parameter of the query")
     return NamedQuery(fields["name"], fields["title"], fields["description"], tuple(params),
                       tuple(fields["returns"].split()), text, path)
 

@@ -45,6 +45,8 @@ class EmbeddedStore:
 
     name = "embedded"
     read_only = True
+    #: named queries are sent with their OPTIONALs as LATERAL groups (npkg.lateral)
+    plans_lateral = True
 
     def __init__(self, path: Path) -> None:
         self.path = path

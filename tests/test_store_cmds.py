@@ -17,6 +17,8 @@ from npkg import catalog
 from npkg.cli import main
 from tests.conftest import POSTHERPETIC_NEURALGIA
 
+from .test_backends import group_concat_columns
+
 EFFICACY_CLI = ["query", "efficacy-by-condition", "-p", f"condition={POSTHERPETIC_NEURALGIA}", "-p", "measure=NNT",
                 "-f", "tsv"]
 
@@ -37,13 +39,12 @@ def _variants() -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-_GROUP_CONCAT = re.compile(r'GROUP_CONCAT\([^;]*;\s*separator\s*=\s*"([^"]*)"\s*\)\s+AS\s+\?(\w+)', re.I)
 
 
 def _canonical(sparql_json: dict[str, Any], query_text: str) -> tuple[list[str], list[str]]:
     """Head and rows as sorted JSON strings. Blank-node labels are store-specific, and SPARQL leaves the
     order inside GROUP_CONCAT unspecified (it follows storage order), so those values are compared as sets."""
-    concat = {col: sep for sep, col in _GROUP_CONCAT.findall(query_text)}
+    concat = group_concat_columns(query_text)
     rows = []
     for b in sparql_json["results"]["bindings"]:
         row = {}

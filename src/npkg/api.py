@@ -14,7 +14,6 @@ and IRIs in results come back as CURIEs. Parameters reach SPARQL only as bound t
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,7 +53,16 @@ class QueryResult:
 
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
-        return [{c: to_python(r.get(c)) for c in self.columns} for r in self.raw.rows]
+        memo: dict[Term | None, Any] = {}  # the same terms recur down a result: convert each once
+
+        def value(t: Term | None) -> Any:
+            try:
+                return memo[t]
+            except KeyError:
+                memo[t] = converted = to_python(t)
+                return converted
+
+        return [{c: value(r.get(c)) for c in self.columns} for r in self.raw.rows]
 
     def __len__(self) -> int:
         return len(self.raw.rows)
@@ -246,6 +254,8 @@ class KnowledgeGraph:
 
     def _close(self, text: str) -> list[str]:
         index, preferred = self._labels
+        import difflib  # only for the 'did you mean' message of an unknown name
+
         names = difflib.get_close_matches(text.lower(), list(index), n=3, cutoff=0.6)
         locals_ = {iri[len(NPKG):]: iri for iri in preferred}
         names_local = difflib.get_close_matches(text.split(":")[-1], list(locals_), n=3, cutoff=0.6)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from npkg.errors import CurieError
 
@@ -163,6 +164,7 @@ def expand(curie: str) -> str:
     return PREFIX_MAP[prefix] + local
 
 
+@lru_cache(maxsize=1 << 16)  # result rows repeat the same IRIs; the namespace scan is the cost
 def compress(iri: str) -> str | None:
     """IRI to canonical CURIE, or None when no prefix covers it (never raises).
 

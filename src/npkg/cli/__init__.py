@@ -6,7 +6,7 @@ Heavy imports happen inside the commands, so ``npkg query`` starts fast.
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -34,6 +34,8 @@ COMMAND_OWNERS = {
     "export": "export_cmds",
 }
 _GLOBAL_WITH_VALUE = {"--store", "--endpoint"}
+#: commands that only read a store and write to stdout/stderr (see run)
+READ_ONLY_COMMANDS = frozenset({"queries", "query", "sparql", "show", "search", "stats"})
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
@@ -73,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="npkg: %(message)s")
+    if args.verbose or args.command not in READ_ONLY_COMMANDS:  # logging costs imports a query need not pay
+        import logging
+
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                            format="npkg: %(message)s")
     try:
         code: int = args.func(args)
         return code
@@ -88,5 +93,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def run() -> NoReturn:
+    """The console script: ``main`` and, after a read-only command, an exit without interpreter
+    teardown (about 20 ms of a 130 ms query): such a command has only written to stdout and
+    stderr, which are flushed first, and holds no files, temporary directories or servers."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _command_of(argv) in READ_ONLY_COMMANDS:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,5 +1,3 @@
-import sys
+from npkg.cli import run
 
-from npkg.cli import main
-
-sys.exit(main())
+run()

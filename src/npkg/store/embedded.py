@@ -81,7 +81,16 @@ class EmbeddedStore:
         if not isinstance(res, QuerySolutions):
             raise UsageError("expected a SELECT query")
         variables = tuple(v.value for v in res.variables)
-        rows = tuple(dict(zip(variables, map(convert, sol), strict=True)) for sol in res)
+        memo: dict[object, Term | None] = {}  # rows repeat terms (labels, classes, sources): convert each once
+
+        def term(t: object) -> Term | None:
+            try:
+                return memo[t]
+            except KeyError:
+                memo[t] = converted = convert(t)
+                return converted
+
+        rows = tuple(dict(zip(variables, map(term, sol), strict=True)) for sol in res)
         return SelectResult(variables, rows)
 
     def ask(self, query: str) -> bool:

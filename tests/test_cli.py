@@ -114,3 +114,23 @@ def test_missing_release_is_a_runtime_error(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "npkg.cli", "--store", str(tmp_path / "none.nt"), "stats"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 3 and "run `npkg build`" in res.stderr
+
+
+def test_read_only_commands_exit_fast_without_losing_output(release: Path, kg: object) -> None:
+    """run() ends read-only commands with os._exit after flushing: every row must still arrive,
+    in a pipe too, with the right exit code, and a reader that stops early is no error."""
+    from npkg.api import KnowledgeGraph
+
+    assert isinstance(kg, KnowledgeGraph)
+    want = len(kg.query("findings").rows)
+    full = npkg(release, "query", "findings", "-f", "tsv")
+    assert full.returncode == 0 and full.stderr == ""
+    assert len(full.stdout.splitlines()) == want + 1 and full.stdout.endswith("\n")
+    proc = subprocess.Popen([sys.executable, "-m", "npkg.cli", "--store", str(release / "npkg.nt"), "query", "findings",
+                             "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away, as with `| head`
+    assert proc.wait(timeout=60) == 0
+    assert b"Traceback" not in proc.stderr.read()
+    assert npkg(release, "query", "no-such-query").returncode == 2

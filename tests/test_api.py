@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -126,3 +127,22 @@ def test_free_sparql_refuses_service_and_dataset_loading(kg: Any) -> None:
         kg.sparql("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
     with pytest.raises(UsageError, match="FROM"):
         kg.sparql("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }")
+
+
+@pytest.mark.parametrize("text", ["amitrip", "neuralgia", "euralgia", "pain", "SNRI", "zzz", ""])
+@pytest.mark.parametrize("limit", [1, 5, 50])
+def test_search_ranks_prefix_then_word_then_substring(kg: Any, text: str, limit: int) -> None:
+    """The bisection-based search gives what a plain scan of the label index gives."""
+    from npkg.prefixes import compress
+
+    index, preferred = kg._labels
+    needle = text.lower().strip()
+    tiers = [sorted(k for k in index if k.startswith(needle)),
+             sorted(k for k in index if not k.startswith(needle) and re.search(rf"(?<!\w){re.escape(needle)}", k)),
+             sorted(k for k in index if needle in k and not k.startswith(needle)
+                    and not re.search(rf"(?<!\w){re.escape(needle)}", k))]
+    expected: dict[str, str] = {}
+    for key in (k for tier in tiers for k in tier):
+        for iri in sorted(index[key]):
+            expected.setdefault(compress(iri) or iri, preferred.get(iri, key))
+    assert kg.search(text, limit=limit) == list(expected.items())[:limit]

@@ -14,7 +14,9 @@ and IRIs in results come back as CURIEs. Parameters reach SPARQL only as bound t
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from npkg.store import IRI, BNode, Lit, SelectResult, Store, Term
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _CURIE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9._]*:\S+$")
+_WORD_START = re.compile(r"(?<!\w)\w")
 _MAPPING_ORDER = ("exactMatch", "closeMatch", "narrowMatch", "broadMatch", "relatedMatch")
 
 
@@ -235,22 +238,53 @@ class KnowledgeGraph:
     def label(self, curie: str) -> str | None:
         return self._labels[1].get(expand(curie))
 
+    @cached_property
+    def _search_keys(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """Sorted index keys, and (rest of the key from a word start, key) pairs, sorted: a prefix
+        or a word inside a label is then found by bisection, not by a scan of every key."""
+        keys = sorted(self._labels[0])
+        words = sorted((key[m.start():], key) for key in keys for m in _WORD_START.finditer(key) if m.start() > 0)
+        return keys, words
+
     def search(self, text: str, limit: int = 10) -> list[tuple[str, str]]:
         """Entities whose label or synonym starts with, or contains, ``text`` (case-insensitive).
 
-        Served from the in-memory label index, not a SPARQL CONTAINS scan.
+        Served from the in-memory label index, not a SPARQL CONTAINS scan: labels that start with
+        the text come first, then labels with a word that starts with it, then any other label
+        containing it (each group in label order); the last group needs a scan of the keys and
+        is looked at only when the first two give fewer than ``limit`` entities.
         """
         needle = text.lower().strip()
         index, preferred = self._labels
-        starts = sorted(k for k in index if k.startswith(needle))
-        contains = sorted(k for k in index if needle in k and not k.startswith(needle))
-        out: list[tuple[str, str]] = []
-        for key in starts + contains:
-            for iri in sorted(index[key]):
-                curie = compress(iri) or iri
-                if all(c != curie for c, _ in out):
-                    out.append((curie, preferred.get(iri, key)))
-        return out[:limit]
+        keys, words = self._search_keys
+        out: dict[str, str] = {}
+
+        def take(found: Iterator[str]) -> bool:
+            for key in found:
+                for iri in sorted(index[key]):
+                    out.setdefault(compress(iri) or iri, preferred.get(iri, key))
+                if len(out) >= limit:
+                    return True
+            return False
+
+        seen: set[str] = set()
+
+        def prefixed() -> Iterator[str]:
+            for key in itertools.islice(keys, bisect_left(keys, needle), None):
+                if not key.startswith(needle):
+                    return
+                seen.add(key)
+                yield key
+
+        if take(prefixed()):
+            return list(out.items())[:limit]
+        j = bisect_left(words, (needle,))
+        inner = sorted({key for _, key in itertools.takewhile(lambda w: w[0].startswith(needle), words[j:])} - seen)
+        seen.update(inner)
+        if take(iter(inner)):
+            return list(out.items())[:limit]
+        take(iter(sorted(k for k in keys if needle in k and k not in seen)))
+        return list(out.items())[:limit]
 
     def _close(self, text: str) -> list[str]:
         index, preferred = self._labels

@@ -146,3 +146,29 @@ def test_search_ranks_prefix_then_word_then_substring(kg: Any, text: str, limit:
         for iri in sorted(index[key]):
             expected.setdefault(compress(iri) or iri, preferred.get(iri, key))
     assert kg.search(text, limit=limit) == list(expected.items())[:limit]
+
+
+def test_own_release_read_leniently_holds_the_same_triples(release: Any) -> None:
+    """npkg.open() reads the built release without IRI re-validation; the triples must be the same
+    as a strict parse, and a file the caller names is still parsed strictly."""
+    from pyoxigraph import CanonicalizationAlgorithm, Dataset
+
+    from npkg.api import open_graph
+    from npkg.errors import BackendError
+    from npkg.store.embedded import EmbeddedStore
+
+    def canonical(store: EmbeddedStore) -> Dataset:
+        ds = Dataset(store._store)
+        ds.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)  # blank-node labels differ between loads
+        return ds
+
+    lenient = EmbeddedStore(release / "npkg.nt", lenient=True)
+    strict = EmbeddedStore(release / "npkg.nt")
+    assert canonical(lenient) == canonical(strict)
+    bad = release.parent / "bad-iri.nt"
+    bad.write_text("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
+    try:
+        with pytest.raises(BackendError, match=r"bad-iri\.nt"):
+            open_graph(release=bad)
+    finally:
+        bad.unlink()

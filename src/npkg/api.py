@@ -433,7 +433,10 @@ def open_graph(endpoint: str | None = None, *, release: Path | str | None = None
     path = Path(store) if store else Path(release) if release else default_release()
     if not path.exists():
         raise BackendError(f"no npkg release at {path}; run `npkg build` first")
-    return KnowledgeGraph(EmbeddedStore(path))
+    # npkg's own release passed the strict parser gate when `npkg build` wrote it, so it is read
+    # without re-validating every IRI (about a quarter of the load time); a file named by the
+    # caller is always parsed strictly
+    return KnowledgeGraph(EmbeddedStore(path, lenient=not (store or release)))
 
 
 __all__: Sequence[str] = ("Drug", "Finding", "KnowledgeGraph", "MechanismStep", "QueryResult", "open_graph")

@@ -48,7 +48,7 @@ class EmbeddedStore:
     #: named queries are sent with their OPTIONALs as LATERAL groups (npkg.lateral)
     plans_lateral = True
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lenient: bool = False) -> None:
         self.path = path
         try:
             if path.is_dir():
@@ -56,7 +56,8 @@ class EmbeddedStore:
             else:
                 self._store = OxStore()
                 fmt = RdfFormat.N_TRIPLES if path.suffix == ".nt" else RdfFormat.TURTLE
-                self._store.load(path=str(path), format=fmt)  # measured faster than bulk_load at this size
+                # measured faster than bulk_load at this size; lenient only for npkg's own built release
+                self._store.load(path=str(path), format=fmt, lenient=lenient)
         except (OSError, SyntaxError) as exc:
             raise BackendError(f"cannot open the npkg store at {path}: {exc}") from None
 

@@ -59,7 +59,11 @@ def render_values(bindings: Mapping[str, Sequence[Term]]) -> str:
     'VALUES (?drug) { (<https://w3id.org/npkg/D1>) }'
     """
     blocks = []
-    for var, values in bindings.items():
+    # entities before plain values: an engine that starts from the first VALUES block (pyoxigraph
+    # does, on equal size) then starts from a condition or drug, not from an enum shared by
+    # thousands of rows
+    ordered = sorted(bindings.items(), key=lambda item: not any(isinstance(v, IRI) for v in item[1]))
+    for var, values in ordered:
         if not _VAR.match(var):
             raise ParameterError(f"invalid variable name {var!r}")
         if not values:
@@ -70,7 +74,7 @@ def render_values(bindings: Mapping[str, Sequence[Term]]) -> str:
 
 
 def activate(query: str, bound: Iterable[str]) -> str:
-    """Switch on the ``#if ?var:`` lines whose variable is in ``bound``; the others stay comments.
+    r"""Switch on the ``#if ?var:`` lines whose variable is in ``bound``; the others stay comments.
 
     >>> activate("SELECT * WHERE {\n  #if ?c: ?x ?p ?c .\n}", {"c"})
     'SELECT * WHERE {\n  ?x ?p ?c .\n}'

@@ -19,20 +19,33 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from npkg import catalog, paths
 from npkg.errors import BackendError, CurieError, ParameterError
 from npkg.prefixes import NPKG, canonical_prefix, compress, expand, normalize_curie
 from npkg.store import IRI, BNode, Lit, SelectResult, Store, Term
 
+if TYPE_CHECKING:
+    from npkg.records import Drug, Finding, MechanismStep
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _CURIE_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9._]*:\S+$")
 _WORD_START = re.compile(r"(?<!\w)\w")
+#: result records, defined in npkg.records (dataclasses) and imported when first used: a named
+#: query through the CLI never needs them, and ``dataclasses`` costs a cold start about 10 ms
+_RECORDS = ("Drug", "Finding", "MechanismStep")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECORDS:
+        from npkg import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 _MAPPING_ORDER = ("exactMatch", "closeMatch", "narrowMatch", "broadMatch", "relatedMatch")
 
 
@@ -47,12 +60,15 @@ def to_python(term: Term | None) -> Any:
     return f"_:{term.value}"
 
 
-@dataclass(frozen=True)
 class QueryResult:
     """Rows as dicts of Python values (CURIEs, Decimal, int, str), plus the raw terms."""
 
-    columns: tuple[str, ...]
-    raw: SelectResult
+    def __init__(self, columns: tuple[str, ...], raw: SelectResult) -> None:
+        self.columns = columns
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"QueryResult(columns={self.columns!r}, rows={len(self.raw.rows)})"
 
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
@@ -101,47 +117,6 @@ class QueryResult:
                     b[c] = d
             bindings.append(b)
         return {"head": {"vars": list(self.columns)}, "results": {"bindings": bindings}}
-
-
-@dataclass(frozen=True)
-class Finding:
-    curie: str
-    intervention: str
-    intervention_label: str
-    condition: str
-    measure: str
-    point: Decimal
-    ci_low: Decimal | None
-    ci_high: Decimal | None
-    outcome_kind: str
-    outcome: str
-    source: str
-    source_label: str
-    location: str
-
-
-@dataclass(frozen=True)
-class Drug:
-    curie: str
-    label: str
-    synonyms: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
-    xrefs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MechanismStep:
-    path: str
-    path_label: str
-    order: int
-    action: str
-    targets: str | None
-    sites: str | None
-    site_kind: str | None
-    onset: str
-    species: str
-    status: str
-    source: str
 
 
 class KnowledgeGraph:
@@ -365,6 +340,8 @@ class KnowledgeGraph:
         for r in rows:
             if str(r["property"]).startswith("skos:"):
                 xrefs[r["property"]].append(r["value"])
+        from npkg.records import Drug
+
         return Drug(
             curie=curie,
             label=next(r["value"] for r in rows if r["property"] == "label"),
@@ -384,6 +361,8 @@ class KnowledgeGraph:
         """
         rows = self.query("findings", condition=condition, measure=measure,
                           intervention=self.resolve(drug) if drug else None).rows
+        from npkg.records import Finding
+
         return [Finding(
             curie=r["finding"], intervention=r["drugOrClass"], intervention_label=r["interventionLabel"],
             condition=r["conditionStudied"], measure=r["measure"], point=r["point"], ci_low=r["ciLow"],
@@ -398,6 +377,8 @@ class KnowledgeGraph:
         True
         """
         rows = self.query("mechanisms-of-drug", drug=self.resolve(drug)).rows
+        from npkg.records import MechanismStep
+
         return [MechanismStep(path=r["path"], path_label=r["pathLabel"], order=r["order"], action=r["action"],
                               targets=r["targetLabels"], sites=r["siteLabels"], site_kind=r["siteKind"], onset=r["onset"],
                               species=r["species"], status=r["status"], source=r["source"]) for r in rows]

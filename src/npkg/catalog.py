@@ -16,9 +16,9 @@ A parameter binds the SPARQL variable of the same name through ``npkg.bindings``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from npkg import paths
 from npkg.errors import NpkgError, UnknownQueryError
@@ -34,8 +34,7 @@ def conditional_vars(query: str) -> set[str]:
     return {m.group(2) for m in CONDITIONAL.finditer(query)}
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):  # NamedTuple, not a dataclass: see npkg.store._Value
     name: str
     kind: str  # CURIE, string, integer, decimal or enum(a,b,c)
     required: bool
@@ -48,8 +47,7 @@ class Param:
         return tuple(c.strip() for c in m.group(1).split(",")) if m else ()
 
 
-@dataclass(frozen=True)
-class NamedQuery:
+class NamedQuery(NamedTuple):
     name: str
     title: str
     description: str

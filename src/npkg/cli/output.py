@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -45,7 +45,7 @@ def render(result: QueryResult, fmt: str, stream: TextIO | None = None) -> str:
         def esc(v: str) -> str:
             return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         return "\n".join("\t".join(esc(v) for v in row) for row in [list(result.columns), *rows]) + "\n"
-    width = shutil.get_terminal_size((160, 24)).columns if out.isatty() else 10_000
+    width = _terminal_width() if out.isatty() else 10_000
     cols = list(result.columns)
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
     cap = max(12, (width - 2 * len(cols)) // max(1, len(cols))) if sum(widths) + 2 * len(cols) > width else 10_000
@@ -57,3 +57,16 @@ def render(result: QueryResult, fmt: str, stream: TextIO | None = None) -> str:
     body = [line(cols), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
     body.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(body) + "\n"
+
+
+def _terminal_width() -> int:
+    """$COLUMNS or the terminal's width, else 160 (``shutil.get_terminal_size`` without importing
+    shutil, which pulls in the compression modules: a few ms of every cold command)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 160
+    except (OSError, ValueError):
+        return 160

@@ -72,16 +72,7 @@ class QueryResult:
 
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
-        memo: dict[Term | None, Any] = {}  # the same terms recur down a result: convert each once
-
-        def value(t: Term | None) -> Any:
-            try:
-                return memo[t]
-            except KeyError:
-                memo[t] = converted = to_python(t)
-                return converted
-
-        return [{c: value(r.get(c)) for c in self.columns} for r in self.raw.rows]
+        return [{c: to_python(r.get(c)) for c in self.columns} for r in self.raw.rows]
 
     def __len__(self) -> int:
         return len(self.raw.rows)

@@ -7,7 +7,7 @@ lexical form, datatype and language tag (a decimal stays a decimal, never a floa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
@@ -16,8 +16,9 @@ _INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegat
 
 
 class _Value:
-    """Immutable value object, hand-written rather than a dataclass: ``dataclasses`` imports
-    ``inspect``, about a tenth of a cold ``npkg query``. Equal only to the same type."""
+    """Value object, hand-written rather than a dataclass: ``dataclasses`` imports ``inspect``,
+    about a tenth of a cold ``npkg query``. Equal only to the same type; treat it as immutable
+    (it is hashed), assignments are not blocked because that would slow every construction."""
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
@@ -37,9 +38,6 @@ class _Value:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
 
 class IRI(_Value):
     __slots__ = ("value",)
@@ -47,7 +45,13 @@ class IRI(_Value):
     value: str
 
     def __init__(self, value: str) -> None:
-        object.__setattr__(self, "value", value)
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is IRI and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("IRI", self.value))
 
     def n3(self) -> str:
         return f"<{self.value}>"
@@ -59,7 +63,7 @@ class BNode(_Value):
     value: str
 
     def __init__(self, value: str) -> None:
-        object.__setattr__(self, "value", value)
+        self.value = value
 
     def n3(self) -> str:
         return f"_:{self.value}"
@@ -73,24 +77,26 @@ class Lit(_Value):
     language: str | None
 
     def __init__(self, value: str, datatype: str = XSD + "string", language: str | None = None) -> None:
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "datatype", datatype)
-        object.__setattr__(self, "language", language)
+        self.value = value
+        self.datatype = datatype
+        self.language = language
 
     def python(self) -> object:
         """The Python value: Decimal for xsd:decimal, int for integers, bool, else the string."""
-        if self.datatype == XSD + "decimal":
-            return Decimal(self.value)
-        if self.datatype in _INTEGER_TYPES:
-            return int(self.value)
-        if self.datatype == XSD + "boolean":
-            return self.value in ("true", "1")
-        if self.datatype in (XSD + "double", XSD + "float"):
-            return float(self.value)
-        return self.value
+        convert = _PYTHON.get(self.datatype)
+        return self.value if convert is None else convert(self.value)
 
 
 Term = IRI | BNode | Lit
+
+#: datatype -> Python constructor for Lit.python (strings and other datatypes stay text)
+_PYTHON: dict[str, Callable[[str], object]] = {
+    XSD + "decimal": Decimal,
+    XSD + "boolean": lambda v: v in ("true", "1"),
+    XSD + "double": float,
+    XSD + "float": float,
+    **{t: int for t in _INTEGER_TYPES},
+}
 
 
 class SelectResult(NamedTuple):

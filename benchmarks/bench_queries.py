@@ -468,8 +468,9 @@ def bench_queries(release: Path, runs: int, budget_ms: float) -> list[Variant]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for v in vs:
         try:
-            v.text = bind(v.nq.text, kg.bind_params(v.nq, v.params))  # the portable text (rdflib gets it)
-            engine_text = bind(lateral_optionals(v.nq.text), kg.bind_params(v.nq, v.params))  # what kg.query runs
+            bindings = kg.bind_params(v.nq, v.params)
+            v.text = bind(v.nq.text, bindings)  # the portable text (rdflib gets it)
+            engine_text = bind(lateral_optionals(v.nq.text), bindings)  # what kg.query runs
 
             def api(v: Variant = v) -> Any:
                 return kg.query(v.name, **v.params).rows  # .rows: converted to Python values

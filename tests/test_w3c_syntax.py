@@ -15,6 +15,7 @@ that pyoxigraph's parser itself accepts the file.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,26 +113,18 @@ def _load_manifest(manifest: Path, suite: str, published: str) -> list[W3CTest]:
     return tests
 
 
-def _collect_rdf() -> list[W3CTest]:
+def _collect(language: str, suites: Sequence[str]) -> list[W3CTest]:
+    """Tests of ``language`` ("rdf/rdf11" or "sparql/sparql11") from the suites' manifests."""
     tests: list[W3CTest] = []
-    for suite in RDF_SUITES:
-        manifest = W3C / "rdf" / "rdf11" / suite / "manifest.ttl"
+    for suite in suites:
+        manifest = W3C / language / suite / "manifest.ttl"
         if manifest.is_file():
-            tests.extend(_load_manifest(manifest, suite, f"{PUBLISHED}rdf/rdf11/{suite}/"))
+            tests.extend(_load_manifest(manifest, suite, f"{PUBLISHED}{language}/{suite}/"))
     return tests
 
 
-def _collect_sparql() -> list[W3CTest]:
-    tests: list[W3CTest] = []
-    for suite in SPARQL_SUITES:
-        manifest = W3C / "sparql" / "sparql11" / suite / "manifest.ttl"
-        if manifest.is_file():
-            tests.extend(_load_manifest(manifest, suite, f"{PUBLISHED}sparql/sparql11/{suite}/"))
-    return tests
-
-
-RDF_TESTS = _collect_rdf() if W3C.is_dir() else []
-SPARQL_TESTS = _collect_sparql() if W3C.is_dir() else []
+RDF_TESTS = _collect("rdf/rdf11", RDF_SUITES) if W3C.is_dir() else []
+SPARQL_TESTS = _collect("sparql/sparql11", SPARQL_SUITES) if W3C.is_dir() else []
 
 
 def _params(tests: list[W3CTest]) -> list[object]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from npkg import catalog, paths
 from npkg.errors import BackendError, CurieError, ParameterError
+from npkg.lateral import lateral_optionals
 from npkg.prefixes import NPKG, canonical_prefix, compress, expand, normalize_curie
 from npkg.store import IRI, BNode, Lit, SelectResult, Store, Term
 
@@ -127,8 +128,6 @@ class KnowledgeGraph:
         bindings = self.bind_params(nq, params)
         text = nq.text
         if getattr(self.store, "plans_lateral", False):  # see npkg.lateral
-            from npkg.lateral import lateral_optionals
-
             text = lateral_optionals(text)
         raw = self.store.select(text, bindings)
         return QueryResult(nq.returns, raw)

@@ -88,8 +88,8 @@ def bind(query: str, bindings: Mapping[str, Sequence[Term]] | None) -> str:
     ``#if ?var:`` lines of the bound variables."""
     if not bindings:
         return query
-    m = _WHERE.search(query)
+    text = activate(query, bindings)
+    m = _WHERE.search(text)
     if m is None:
         raise ParameterError("the query has no WHERE clause to bind parameters into")
-    values = render_values(bindings)
-    return activate(query[: m.end()], bindings) + "\n" + values + "\n" + activate(query[m.end():], bindings)
+    return text[: m.end()] + "\n" + render_values(bindings) + "\n" + text[m.end():]

@@ -39,7 +39,10 @@ class _Value:
         return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
 
 
-class IRI(_Value):
+class _Node(_Value):
+    """A term named by one string (IRI or blank node); equality and hash written out because
+    they run for every term of every result row."""
+
     __slots__ = ("value",)
     _fields = ("value",)
     value: str
@@ -48,22 +51,21 @@ class IRI(_Value):
         self.value = value
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is IRI and other.value == self.value
+        return type(other) is type(self) and other.value == self.value
 
     def __hash__(self) -> int:
-        return hash(("IRI", self.value))
+        return hash((type(self).__name__, self.value))
+
+
+class IRI(_Node):
+    __slots__ = ()
 
     def n3(self) -> str:
         return f"<{self.value}>"
 
 
-class BNode(_Value):
-    __slots__ = ("value",)
-    _fields = ("value",)
-    value: str
-
-    def __init__(self, value: str) -> None:
-        self.value = value
+class BNode(_Node):
+    __slots__ = ()
 
     def n3(self) -> str:
         return f"_:{self.value}"
